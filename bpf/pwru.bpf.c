@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * pwru's kernel program: one shared handler, entry programs per backend.
+ *
+ * Every entry program finds the struct sk_buff * and hands it to
+ * handle_skb(), which applies the filters in cost order (mark, netns,
+ * ifindex, then the spliced packet filter on a copy of the header bytes)
+ * and emits one struct pwru_kevent into the ring buffer.
+ *
+ * Configuration is `const volatile` rodata (struct pwru_bpf_config), set by
+ * the core before load, so disabled features are dead code the verifier
+ * removes. Records and constants are shared with userspace through
+ * pwru_event.h.
+ */
+#include "pwru_vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "pwru_event.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct pwru_bpf_config CFG = {};
+
+struct pwru_pkt {
+	__u8 data[PWRU_PKT_BUF];
+};
+
+/* Header bytes of the current packet, one slot per entry program: the
+ * kernel never runs one program nested in itself on a CPU (recursion is
+ * refused and counted), so a slot per program is never shared. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PWRU_PKT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct pwru_pkt);
+} pwru_pkt SEC(".maps");
+
+/* Size is set by the core before load (--ring-buffer-size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 23);
+} pwru_events SEC(".maps");
+
+/* Per-CPU count of events that did not fit in the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} pwru_lost SEC(".maps");
+
+/*
+ * Packet filter slots. The core replaces each body with the eBPF a filter
+ * plugin produced (core/bpf/splice.cpp finds it by the magic constant).
+ * Calling convention, twin of the comment on pwru_filter_code_v1 in
+ * sdk/include/pwru/plugin.h: r1 = packet bytes (map value of PWRU_PKT_BUF
+ * bytes), r2 = caplen, r3 = wirelen; nonzero return accepts. The asm keeps
+ * the arguments live and the result opaque so the compiler can neither
+ * drop an argument nor fold the call away.
+ */
+static __noinline int pwru_pcap_l2(const void *buf, __u32 caplen, __u32 wirelen)
+{
+	__u64 ret;
+
+	asm volatile("%[ret] = %[magic] ll"
+		     : [ret] "=r"(ret)
+		     : [magic] "i"(PWRU_SPLICE_MAGIC_PCAP_L2), "r"(buf), "r"(caplen), "r"(wirelen));
+	return (int)ret;
+}
+
+static __noinline int pwru_pcap_l3(const void *buf, __u32 caplen, __u32 wirelen)
+{
+	__u64 ret;
+
+	asm volatile("%[ret] = %[magic] ll"
+		     : [ret] "=r"(ret)
+		     : [magic] "i"(PWRU_SPLICE_MAGIC_PCAP_L3), "r"(buf), "r"(caplen), "r"(wirelen));
+	return (int)ret;
+}
+
+#define MAC_HEADER_UNSET 0xffff
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86dd
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define RTAX_MTU 2
+#define SKB_DST_PTRMASK (~1UL)
+#define DST_METRICS_PTRMASK (~3UL)
+
+/* Where the copied bytes start and how long the packet is from there. */
+struct pwru_cap {
+	__u32 caplen;
+	__u32 wirelen;
+	bool l2;
+};
+
+/*
+ * Copy the packet's header bytes into the per-CPU slot.
+ *
+ * The bytes start at the MAC header when the skb has a usable one (set, and
+ * at least an Ethernet header before the network header or the data
+ * pointer), otherwise at the network header (e.g. a locally generated
+ * packet before its link-layer header exists). Only the linear part is
+ * copied: head + tail bounds it.
+ */
+static __always_inline void capture(struct sk_buff *skb, struct pwru_pkt *pkt,
+				    struct pwru_cap *cap)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	unsigned char *data = BPF_CORE_READ(skb, data);
+	__u32 mac = BPF_CORE_READ(skb, mac_header);
+	__u32 nh = BPF_CORE_READ(skb, network_header);
+	__u32 tail = BPF_CORE_READ(skb, tail);
+	__u32 len = BPF_CORE_READ(skb, len);
+	__u32 data_off = data - head;
+	__u32 l3_end = nh > data_off ? nh : data_off;
+	__u32 start;
+	__s64 wire;
+	__s64 avail;
+	__u32 n;
+
+	cap->l2 = mac != MAC_HEADER_UNSET && l3_end >= mac + ETH_HLEN;
+	start = cap->l2 ? mac : nh;
+	wire = (__s64)len + (__s64)data_off - (__s64)start;
+	if (wire < 0)
+		wire = 0;
+	avail = (__s64)tail - (__s64)start;
+	if (avail < 0)
+		avail = 0;
+	if (avail > wire)
+		avail = wire;
+	if (avail > PWRU_PKT_BUF)
+		avail = PWRU_PKT_BUF;
+	n = avail;
+	cap->wirelen = wire;
+	cap->caplen = 0;
+	/* Keep the bound visible to the verifier. */
+	asm volatile("%[n] &= 0x3ff" : [n] "+r"(n));
+	if (n > PWRU_PKT_BUF)
+		return;
+	if (bpf_probe_read_kernel(pkt->data, n, head + start) == 0)
+		cap->caplen = n;
+}
+
+/* Bounded big-endian reads from the copied bytes. */
+static __always_inline bool pkt_u8(const struct pwru_pkt *pkt, __u32 caplen, __u32 off, __u8 *v)
+{
+	if (off >= caplen || off > PWRU_PKT_BUF - 1)
+		return false;
+	*v = pkt->data[off];
+	return true;
+}
+
+static __always_inline bool pkt_be16(const struct pwru_pkt *pkt, __u32 caplen, __u32 off,
+				     __u16 *v)
+{
+	if (off + 2 > caplen || off > PWRU_PKT_BUF - 2)
+		return false;
+	*v = ((__u16)pkt->data[off] << 8) | pkt->data[off + 1];
+	return true;
+}
+
+static __always_inline bool pkt_copy16(const struct pwru_pkt *pkt, __u32 caplen, __u32 off,
+				       __u8 *dst, __u32 n)
+{
+	if (off + n > caplen || off > PWRU_PKT_BUF - 16)
+		return false;
+	__builtin_memcpy(dst, &pkt->data[off], 4);
+	if (n == 16)
+		__builtin_memcpy(dst + 4, &pkt->data[off + 4], 12);
+	return true;
+}
+
+static __always_inline bool ipv6_ext(__u8 nexthdr)
+{
+	return nexthdr == 0 || nexthdr == 43 || nexthdr == 60 || nexthdr == 51 || nexthdr == 44;
+}
+
+/* Parse the 5-tuple from the copied bytes (802.1Q/802.1ad, IPv4, IPv6 with
+ * extension headers, TCP/UDP ports, TCP flags). */
+static __always_inline void parse_tuple(const struct pwru_pkt *pkt, const struct pwru_cap *cap,
+					struct pwru_ktuple *t)
+{
+	__u32 caplen = cap->caplen;
+	__u32 off = 0;
+	__u32 l4 = 0;
+	__u16 proto = 0;
+	__u8 b = 0;
+	__u8 l4proto = 0;
+	bool ports = false;
+
+	if (cap->l2) {
+		if (!pkt_be16(pkt, caplen, 12, &proto))
+			return;
+		off = ETH_HLEN;
+		if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
+			if (!pkt_be16(pkt, caplen, 16, &proto))
+				return;
+			off = ETH_HLEN + 4;
+		}
+	} else {
+		if (!pkt_u8(pkt, caplen, 0, &b))
+			return;
+		proto = (b >> 4) == 4 ? ETH_P_IP : (b >> 4) == 6 ? ETH_P_IPV6 : 0;
+	}
+
+	if (proto == ETH_P_IP) {
+		__u16 frag = 0;
+
+		if (!pkt_u8(pkt, caplen, off, &b) || (b >> 4) != 4)
+			return;
+		l4 = off + (b & 0xf) * 4;
+		if (!pkt_u8(pkt, caplen, off + 9, &l4proto))
+			return;
+		if (!pkt_copy16(pkt, caplen, off + 12, t->saddr, 4) ||
+		    !pkt_copy16(pkt, caplen, off + 16, t->daddr, 4))
+			return;
+		pkt_be16(pkt, caplen, off + 6, &frag);
+		ports = (frag & 0x1fff) == 0;
+	} else if (proto == ETH_P_IPV6) {
+		if (!pkt_u8(pkt, caplen, off, &b) || (b >> 4) != 6)
+			return;
+		if (!pkt_u8(pkt, caplen, off + 6, &l4proto))
+			return;
+		if (!pkt_copy16(pkt, caplen, off + 8, t->saddr, 16) ||
+		    !pkt_copy16(pkt, caplen, off + 24, t->daddr, 16))
+			return;
+		l4 = off + 40;
+		ports = true;
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			__u8 hlen = 0;
+			__u8 next = 0;
+
+			if (!ipv6_ext(l4proto))
+				break;
+			if (!pkt_u8(pkt, caplen, l4, &next) || !pkt_u8(pkt, caplen, l4 + 1, &hlen))
+				break;
+			if (l4proto == 44) {
+				__u16 fo = 0;
+
+				pkt_be16(pkt, caplen, l4 + 2, &fo);
+				if (fo & 0xfff8)
+					ports = false;
+				l4 += 8;
+			} else if (l4proto == 51) {
+				l4 += ((__u32)hlen + 2) * 4;
+			} else {
+				l4 += ((__u32)hlen + 1) * 8;
+			}
+			l4proto = next;
+		}
+	} else {
+		return;
+	}
+
+	t->l3_proto = proto;
+	t->l4_proto = l4proto;
+	if (ports && (l4proto == IPPROTO_TCP || l4proto == IPPROTO_UDP)) {
+		pkt_be16(pkt, caplen, l4, &t->sport);
+		pkt_be16(pkt, caplen, l4 + 2, &t->dport);
+		if (l4proto == IPPROTO_TCP)
+			pkt_u8(pkt, caplen, l4 + 13, &t->tcp_flags);
+	}
+}
+
+static __always_inline __u32 dev_netns(struct net_device *dev)
+{
+	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
+/* The packet's namespace: its device's, else its socket's. */
+static __always_inline __u32 skb_netns(struct sk_buff *skb, struct net_device *dev)
+{
+	__u32 inum = dev ? dev_netns(dev) : 0;
+
+	if (inum == 0)
+		inum = BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
+	return inum;
+}
+
+/* Route MTU when the skb carries a dst with metrics, else the device MTU. */
+static __always_inline __u32 skb_mtu(struct sk_buff *skb, struct net_device *dev)
+{
+	unsigned long refdst = BPF_CORE_READ(skb, _skb_refdst);
+	__u32 mtu = 0;
+
+	if (refdst) {
+		struct dst_entry *dst = (void *)(refdst & SKB_DST_PTRMASK);
+		unsigned long metrics = BPF_CORE_READ(dst, _metrics);
+		__u32 *m = (void *)(metrics & DST_METRICS_PTRMASK);
+
+		if (m)
+			bpf_probe_read_kernel(&mtu, sizeof(mtu), &m[RTAX_MTU - 1]);
+	}
+	if (mtu == 0 && dev)
+		mtu = BPF_CORE_READ(dev, mtu);
+	return mtu;
+}
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&pwru_lost, &zero);
+
+	if (lost)
+		*lost += 1;
+}
+
+/*
+ * The shared handler. `slot` picks the per-CPU packet buffer; `ip` is the
+ * probed function's address (0 for tracepoints); `reason` is valid when
+ * has_reason.
+ */
+static __always_inline int handle_skb(struct sk_buff *skb, __u32 slot, __u32 probe_id, __u64 ip,
+				      __u64 reason, bool has_reason)
+{
+	struct net_device *dev;
+	struct pwru_kevent *e;
+	struct pwru_pkt *pkt = NULL;
+	struct pwru_cap cap = {};
+	__u32 netns = 0;
+	__u32 mark = 0;
+
+	if (!skb)
+		return 0;
+	dev = BPF_CORE_READ(skb, dev);
+
+	if (CFG.filter_mark) {
+		mark = BPF_CORE_READ(skb, mark);
+		if ((mark & CFG.mark_mask) != CFG.mark)
+			return 0;
+	}
+	if (CFG.filter_netns) {
+		netns = skb_netns(skb, dev);
+		if (netns != CFG.netns)
+			return 0;
+	}
+	if (CFG.filter_ifindex) {
+		if (!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex)
+			return 0;
+	}
+
+	if (CFG.filter_pcap || CFG.output_tuple || CFG.output_packet) {
+		pkt = bpf_map_lookup_elem(&pwru_pkt, &slot);
+		if (!pkt)
+			return 0;
+		capture(skb, pkt, &cap);
+	}
+	if (CFG.filter_pcap && pkt) {
+		int ok = cap.l2 ? pwru_pcap_l2(pkt->data, cap.caplen, cap.wirelen)
+				: pwru_pcap_l3(pkt->data, cap.caplen, cap.wirelen);
+		if (!ok)
+			return 0;
+	}
+
+	if (CFG.output_packet)
+		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_PKT_BUF, 0);
+	else
+		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+
+	e->ts = bpf_ktime_get_ns();
+	e->skb = (__u64)skb;
+	e->ip = ip;
+	e->probe_id = probe_id;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->caplen = cap.caplen;
+	e->wirelen = cap.wirelen;
+	if (cap.l2)
+		e->flags |= PWRU_KEV_L2;
+	if (has_reason) {
+		e->reason = reason;
+		e->flags |= PWRU_KEV_REASON;
+	}
+	if (CFG.output_meta) {
+		e->flags |= PWRU_KEV_META;
+		e->netns = CFG.filter_netns ? netns : skb_netns(skb, dev);
+		e->mark = CFG.filter_mark ? mark : BPF_CORE_READ(skb, mark);
+		e->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+		e->len = BPF_CORE_READ(skb, len);
+		e->mtu = skb_mtu(skb, dev);
+		e->protocol = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	}
+	if (CFG.output_tuple && pkt) {
+		e->flags |= PWRU_KEV_TUPLE;
+		parse_tuple(pkt, &cap, &e->tuple);
+	}
+	if (CFG.output_packet && pkt) {
+		e->flags |= PWRU_KEV_PACKET;
+		bpf_probe_read_kernel((void *)(e + 1), PWRU_PKT_BUF, pkt->data);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * Raw tracepoint entries. The attach cookie (kernel >= 6.10) carries the
+ * probe id, the position of the skb argument and of the drop reason (see
+ * PWRU_COOKIE_* in pwru_event.h). Program K only reads arguments 1..K:
+ * the kernel refuses to attach a raw_tp program that reads past the
+ * tracepoint's last argument, so a tracepoint uses the program whose K is
+ * the larger of its two positions.
+ */
+/* Copies arguments 1..k to a stack array with constant-offset context
+ * loads (the verifier refuses computed context offsets), then picks one. */
+#define TP_ARGS(ctx, a, k)                        \
+	do {                                      \
+		a[0] = ctx->args[0];              \
+		if (k >= 2)                       \
+			a[1] = ctx->args[1];      \
+		if (k >= 3)                       \
+			a[2] = ctx->args[2];      \
+		if (k >= 4)                       \
+			a[3] = ctx->args[3];      \
+		if (k >= 5)                       \
+			a[4] = ctx->args[4];      \
+	} while (0)
+
+static __always_inline __u64 tp_pick(const __u64 *a, __u32 pos)
+{
+	if (pos < 1 || pos > 5)
+		return 0;
+	return a[pos - 1];
+}
+
+#define PWRU_RAW_TP(K)                                                                   \
+	SEC("raw_tp/pwru")                                                               \
+	int pwru_raw_tp_##K(struct bpf_raw_tracepoint_args *ctx)                         \
+	{                                                                                \
+		__u64 cookie = bpf_get_attach_cookie(ctx);                               \
+		__u32 skb_pos = (cookie >> PWRU_COOKIE_SKB_POS_SHIFT) & 0xf;             \
+		__u32 reason_pos = (cookie >> PWRU_COOKIE_REASON_POS_SHIFT) & 0xf;       \
+		__u64 a[5] = {};                                                         \
+		struct sk_buff *skb;                                                     \
+		__u64 reason;                                                            \
+                                                                                         \
+		TP_ARGS(ctx, a, K);                                                      \
+		skb = (void *)tp_pick(a, skb_pos);                                       \
+		reason = tp_pick(a, reason_pos);                                         \
+                                                                                         \
+		return handle_skb(skb, K, cookie & PWRU_COOKIE_PROBE_MASK, 0, reason,    \
+				  reason_pos != 0);                                      \
+	}
+
+PWRU_RAW_TP(1)
+PWRU_RAW_TP(2)
+PWRU_RAW_TP(3)
+PWRU_RAW_TP(4)
+PWRU_RAW_TP(5)

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// Attach backends: one class per kind behind one interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernel/btf.h"
+#include "kernel/features.h"
+
+namespace pwru::bpf {
+class CoreProgram;
+}
+
+namespace pwru::attach {
+
+enum class BackendKind { kAuto, kKprobeMulti, kKprobe, kTracepoint };
+
+// "auto", "kprobe-multi", "kprobe", "tracepoint" (pwru's spellings, plus ours).
+BackendKind parse_backend(const std::string& s);  // throws UsageError
+const char* backend_name(BackendKind k);
+
+// A probe point; its index in the probe table is the event's probe_id.
+struct Probe {
+  std::string name;
+  uint32_t kind = 0;  // enum pwru_probe_kind
+  uint64_t addr = 0;
+  int skb_pos = 0;
+  int reason_pos = 0;
+};
+
+struct Choice {
+  BackendKind kind;
+  std::string notice;  // one line saying what was chosen and why (empty if asked for)
+};
+
+// Picks the backend: the one asked for if this kernel can do it (else a
+// UsageError naming why not), or for auto the best available one.
+Choice choose_backend(BackendKind wanted, const kernel::Features& f);
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // The probes this backend will attach, in probe_id order.
+  virtual const std::vector<Probe>& probes() const = 0;
+  // Attaches everything; throws pwru::Error (nothing stays attached).
+  virtual void attach(const bpf::CoreProgram& prog) = 0;
+  // Detaches everything (also done by the destructor).
+  virtual void detach() = 0;
+  virtual size_t attached() const = 0;
+  virtual const char* name() const = 0;
+};
+
+std::unique_ptr<Backend> make_tracepoint_backend(std::vector<kernel::SkbTracepoint> tps);
+
+}  // namespace pwru::attach

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bpf/core_program.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <sstream>
+
+#include <pwru/plugin.h>
+
+#include "bpf/libbpf_log.h"
+#include "bpf/splice.h"
+#include "util/error.h"
+
+// bpftool's skeleton is C; it compiles as C++ and is included only here.
+#include "pwru.skel.h"
+
+namespace pwru::bpf {
+namespace {
+
+// The splice job of the load in progress. libbpf calls the prepare hook
+// synchronously inside bpf_object__load(), on this thread.
+struct SpliceJob {
+  std::vector<std::pair<uint64_t, std::vector<bpf_insn>>> bodies;
+  std::deque<ProgramImage> images;  // keep func/line info alive until load returns
+  std::string error;
+};
+thread_local SpliceJob* g_job = nullptr;
+
+int prepare_load(struct bpf_program* prog, struct bpf_prog_load_opts* opts, long /*cookie*/) {
+  SpliceJob* job = g_job;
+  if (job == nullptr || job->bodies.empty()) return 0;
+  try {
+    ProgramImage& img = job->images.emplace_back();
+    const bpf_insn* in = bpf_program__insns(prog);
+    img.insns.assign(in, in + bpf_program__insn_cnt(prog));
+    auto copy_ext = [](ExtInfo& e, const void* p, uint32_t rec, uint32_t cnt) {
+      e.rec_size = rec;
+      if (p != nullptr && rec != 0)
+        e.bytes.assign(static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + size_t{rec} * cnt);
+    };
+    copy_ext(img.func_info, opts->func_info, opts->func_info_rec_size, opts->func_info_cnt);
+    copy_ext(img.line_info, opts->line_info, opts->line_info_rec_size, opts->line_info_cnt);
+    bool changed = false;
+    for (const auto& [magic, body] : job->bodies) changed |= splice(img, magic, body);
+    if (!changed) return 0;
+    int err = bpf_program__set_insns(prog, img.insns.data(), img.insns.size());
+    if (err != 0) throw Error(sys_error("bpf_program__set_insns", err));
+    opts->func_info = img.func_info.bytes.empty() ? nullptr : img.func_info.bytes.data();
+    opts->func_info_cnt = static_cast<uint32_t>(img.func_info.count());
+    opts->line_info = img.line_info.bytes.empty() ? nullptr : img.line_info.bytes.data();
+    opts->line_info_cnt = static_cast<uint32_t>(img.line_info.count());
+    return 0;
+  } catch (const std::exception& e) {
+    job->error = std::string(bpf_program__name(prog)) + ": " + e.what();
+    return -EINVAL;
+  }
+}
+
+// Registers the prepare hook for SEC("raw_tp/pwru") for the lifetime of a load.
+class HandlerRegistration {
+ public:
+  HandlerRegistration() {
+    LIBBPF_OPTS(libbpf_prog_handler_opts, o, .prog_prepare_load_fn = prepare_load);
+    id_ = libbpf_register_prog_handler("raw_tp/pwru", BPF_PROG_TYPE_RAW_TRACEPOINT,
+                                        static_cast<bpf_attach_type>(0), &o);
+    if (id_ < 0) throw Error(sys_error("libbpf_register_prog_handler", id_));
+  }
+  ~HandlerRegistration() { libbpf_unregister_prog_handler(id_); }
+  HandlerRegistration(const HandlerRegistration&) = delete;
+  HandlerRegistration& operator=(const HandlerRegistration&) = delete;
+
+ private:
+  int id_;
+};
+
+std::vector<bpf_insn> slot_body(const SlotCode& c) {
+  switch (c.mode) {
+    case PWRU_CODE_INSNS:
+      return c.insns;
+    case PWRU_CODE_ACCEPT_ALL:
+      return constant_body(1);
+    case PWRU_CODE_REJECT_ALL:
+      return constant_body(0);
+    default:
+      throw Error("filter code has unknown mode " + std::to_string(c.mode));
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
+  LibbpfLogCapture log;
+  LIBBPF_OPTS(bpf_object_open_opts, oo);
+  if (!po.kernel_btf.empty()) oo.btf_custom_path = po.kernel_btf.c_str();
+
+  SpliceJob job;
+  if (po.cfg.filter_pcap) {
+    job.bodies.emplace_back(PWRU_SPLICE_MAGIC_PCAP_L2,
+                            slot_body(po.pcap_l2.value_or(SlotCode{PWRU_CODE_ACCEPT_ALL, {}})));
+    job.bodies.emplace_back(PWRU_SPLICE_MAGIC_PCAP_L3,
+                            slot_body(po.pcap_l3.value_or(SlotCode{PWRU_CODE_ACCEPT_ALL, {}})));
+  }
+
+  HandlerRegistration reg;
+  pwru_bpf* skel = pwru_bpf__open_opts(&oo);
+  if (skel == nullptr) throw Error(sys_error("opening the BPF object") + log.tail());
+  std::unique_ptr<CoreProgram> prog(new CoreProgram(skel));
+
+  skel->rodata->CFG = po.cfg;
+  bpf_map__set_max_entries(skel->maps.pwru_events, po.ringbuf_bytes);
+  bpf_program* raw[] = {skel->progs.pwru_raw_tp_1, skel->progs.pwru_raw_tp_2, skel->progs.pwru_raw_tp_3,
+                        skel->progs.pwru_raw_tp_4, skel->progs.pwru_raw_tp_5};
+  for (auto* p : raw) bpf_program__set_autoload(p, po.want_raw_tp);
+
+  g_job = &job;
+  int err = pwru_bpf__load(skel);
+  g_job = nullptr;
+  if (err != 0) {
+    std::string msg = !job.error.empty() ? "splicing filter code: " + job.error
+                                         : sys_error("loading the BPF program", err);
+    throw Error(msg + log.tail());
+  }
+  return prog;
+}
+
+CoreProgram::~CoreProgram() { pwru_bpf__destroy(skel_); }
+
+int CoreProgram::raw_tp_fd(int k) const {
+  switch (k) {
+    case 1: return bpf_program__fd(skel_->progs.pwru_raw_tp_1);
+    case 2: return bpf_program__fd(skel_->progs.pwru_raw_tp_2);
+    case 3: return bpf_program__fd(skel_->progs.pwru_raw_tp_3);
+    case 4: return bpf_program__fd(skel_->progs.pwru_raw_tp_4);
+    case 5: return bpf_program__fd(skel_->progs.pwru_raw_tp_5);
+    default: return -1;
+  }
+}
+
+int CoreProgram::events_fd() const { return bpf_map__fd(skel_->maps.pwru_events); }
+
+std::vector<uint64_t> CoreProgram::lost_per_cpu() const {
+  const int ncpu = libbpf_num_possible_cpus();
+  std::vector<uint64_t> v(ncpu > 0 ? ncpu : 1, 0);
+  uint32_t key = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.pwru_lost), &key, v.data()) != 0) return {};
+  return v;
+}
+
+std::vector<int> CoreProgram::prog_fds() const {
+  std::vector<int> fds;
+  bpf_program* p = nullptr;
+  bpf_object__for_each_program(p, skel_->obj) {
+    if (bpf_program__fd(p) >= 0) fds.push_back(bpf_program__fd(p));
+  }
+  return fds;
+}
+
+uint64_t CoreProgram::recursion_misses() const {
+  uint64_t total = 0;
+  for (int fd : prog_fds()) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) total += info.recursion_misses;
+  }
+  return total;
+}
+
+}  // namespace pwru::bpf

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// The loaded kernel program (bpf/pwru.bpf.c): rodata set, filters spliced.
+#pragma once
+
+#include <linux/bpf.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pwru_event.h"
+
+struct pwru_bpf;
+
+namespace pwru::bpf {
+
+// Code for one packet-filter slot; mode is PWRU_CODE_* from plugin.h.
+struct SlotCode {
+  uint32_t mode = 0;
+  std::vector<bpf_insn> insns;
+};
+
+struct ProgramOptions {
+  pwru_bpf_config cfg{};
+  std::optional<SlotCode> pcap_l2;
+  std::optional<SlotCode> pcap_l3;
+  uint32_t ringbuf_bytes = 8u << 20;
+  std::string kernel_btf;  // CO-RE target BTF; empty = the running kernel's
+  bool want_raw_tp = true; // load the raw tracepoint entry programs
+};
+
+class CoreProgram {
+ public:
+  // Opens, configures, splices and loads. Throws pwru::Error with the
+  // verifier's last lines on failure.
+  static std::unique_ptr<CoreProgram> load(const ProgramOptions& opts);
+  ~CoreProgram();
+  CoreProgram(const CoreProgram&) = delete;
+  CoreProgram& operator=(const CoreProgram&) = delete;
+
+  // Raw tracepoint entry that reads arguments 1..k (k = 1..5).
+  int raw_tp_fd(int k) const;
+  int events_fd() const;
+  // Events that did not fit in the ring buffer, per CPU.
+  std::vector<uint64_t> lost_per_cpu() const;
+  // Sum of the kernel's recursion-miss counters of every loaded program.
+  uint64_t recursion_misses() const;
+  // Every loaded program fd (benchmarks read their run-time stats).
+  std::vector<int> prog_fds() const;
+
+ private:
+  explicit CoreProgram(pwru_bpf* skel) : skel_(skel) {}
+  pwru_bpf* skel_;
+};
+
+}  // namespace pwru::bpf

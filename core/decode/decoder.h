@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// Turns ring buffer records (struct pwru_kevent) into the plugin ABI's
+// struct pwru_event_v1, resolving names through cached lookups.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <pwru/plugin.h>
+
+#include "attach/backend.h"
+#include "decode/resolvers.h"
+#include "pwru_event.h"
+
+namespace pwru::decode {
+
+// One decoded event with its own copies of everything it points to: the
+// ring buffer memory a record lives in is handed back to the kernel as soon
+// as the record's callback returns.
+struct EventSlot {
+  pwru_event_v1 ev;
+  char comm[17];
+  uint8_t packet[PWRU_PKT_BUF];
+};
+
+class Decoder {
+ public:
+  Decoder(const std::vector<attach::Probe>& probes, const std::map<uint64_t, std::string>& reasons,
+          int64_t mono_to_wall_ns);
+
+  // Decodes one record into `slot`. Returns false (and counts it) if it is
+  // malformed. Strings in slot.ev point into the decoder's caches (valid
+  // for the decoder's life) or into the slot itself.
+  bool decode(const void* data, size_t size, EventSlot& slot);
+
+  uint64_t malformed() const { return malformed_; }
+  ProcessNames& processes() { return procs_; }
+
+ private:
+  const std::vector<attach::Probe>& probes_;
+  std::unordered_map<uint64_t, std::string> reasons_;
+  int64_t mono_to_wall_;
+  ProcessNames procs_;
+  InterfaceNames ifaces_;
+  uint64_t malformed_ = 0;
+};
+
+}  // namespace pwru::decode

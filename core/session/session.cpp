@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The life of one trace, in one direction (ARCHITECTURE.md §1):
+//   options -> plugins (filters, sinks) -> kernel view -> backend choice ->
+//   kernel program (rodata + spliced filters) -> attach -> ready -> events
+// and teardown in reverse: links, sinks, program, libraries. Everything
+// that can be wrong with the user's input is checked before anything is
+// attached, so bad input never leaves a trace of itself in the kernel.
+#include "session/session.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "attach/backend.h"
+#include "bpf/core_program.h"
+#include "bpf/libbpf_log.h"
+#include "decode/decoder.h"
+#include "decode/resolvers.h"
+#include "kernel/btf.h"
+#include "kernel/features.h"
+#include "plugin/plugin_host.h"
+#include "pwru_event.h"
+#include "session/writer.h"
+#include "transport/ring_reader.h"
+#include "util/error.h"
+#include "util/fd.h"
+#include "util/privileges.h"
+
+namespace pwru::session {
+namespace {
+
+constexpr size_t kBatch = 256;
+// How long the stream may stay quiet before sinks are asked to flush.
+constexpr int kIdleFlushMs = 200;
+
+void setup_logging(bool debug) {
+  auto logger = spdlog::stderr_logger_mt("pwru");
+  logger->set_pattern("pwru: %v");
+  logger->set_level(debug ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  bpf::install_libbpf_logger();
+}
+
+std::string toml_text(const toml::table& t) {
+  std::ostringstream os;
+  os << t;
+  return os.str();
+}
+
+int64_t mono_to_wall_offset() {
+  timespec mono{}, real{};
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_REALTIME, &real);
+  auto ns = [](const timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1000000000LL + t.tv_nsec; };
+  return ns(real) - ns(mono);
+}
+
+// The filters' combined verdict for the kernel program.
+struct FilterPlan {
+  pwru_bpf_config cfg{};
+  std::optional<bpf::SlotCode> l2, l3;
+};
+
+void merge_spec(const std::string& plugin, const pwru_filter_spec_v1& s, FilterPlan& plan) {
+  auto& c = plan.cfg;
+  if (s.meta_flags & PWRU_META_MARK) {
+    if (c.filter_mark) throw UsageError("filter '" + plugin + "': a mark filter is already set");
+    c.filter_mark = 1;
+    c.mark = s.mark & s.mark_mask;
+    c.mark_mask = s.mark_mask;
+  }
+  if (s.meta_flags & PWRU_META_NETNS) {
+    if (c.filter_netns) throw UsageError("filter '" + plugin + "': a netns filter is already set");
+    c.filter_netns = 1;
+    c.netns = s.netns;
+  }
+  if (s.meta_flags & PWRU_META_IFINDEX) {
+    if (c.filter_ifindex) throw UsageError("filter '" + plugin + "': an ifindex filter is already set");
+    c.filter_ifindex = 1;
+    c.ifindex = s.ifindex;
+  }
+  for (uint32_t i = 0; i < s.ncode; ++i) {
+    const pwru_filter_code_v1& code = *s.code[i];
+    auto& slot = code.slot == PWRU_SLOT_PCAP_L2 ? plan.l2 : plan.l3;
+    if (slot) throw UsageError("filter '" + plugin + "': the packet filter slot is already taken");
+    bpf::SlotCode sc;
+    sc.mode = code.mode;
+    if (code.mode == PWRU_CODE_INSNS) sc.insns.assign(code.insns, code.insns + code.insn_cnt);
+    slot = std::move(sc);
+    c.filter_pcap = 1;
+  }
+}
+
+// Blocks SIGINT/SIGTERM (so a second Ctrl-C during detach cannot kill us
+// half-way) and delivers them through a signalfd the event loop waits on.
+class SignalGate {
+ public:
+  SignalGate() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    fd_ = UniqueFd(signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!fd_) throw Error(sys_error("signalfd"));
+    ::signal(SIGPIPE, SIG_IGN);
+  }
+  ~SignalGate() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  SignalGate(const SignalGate&) = delete;
+  SignalGate& operator=(const SignalGate&) = delete;
+  int fd() const { return fd_.get(); }
+  // The pending signal, or 0.
+  int take() const {
+    signalfd_siginfo si{};
+    if (::read(fd_.get(), &si, sizeof(si)) == static_cast<ssize_t>(sizeof(si))) return static_cast<int>(si.ssi_signo);
+    return 0;
+  }
+
+ private:
+  sigset_t set_{}, old_{};
+  UniqueFd fd_;
+};
+
+// A sink plugin instance with its own writer.
+struct SinkRun {
+  Writer writer;
+  plugin::SinkInstance inst;
+};
+
+// Decodes records into a batch and hands full batches to every sink.
+class EventPump {
+ public:
+  EventPump(decode::Decoder& dec, std::vector<SinkRun>& sinks, uint64_t limit)
+      : dec_(dec), sinks_(sinks), limit_(limit), slots_(kBatch) {
+    ptrs_.reserve(kBatch);
+  }
+
+  static int on_record(void* ctx, void* data, size_t size) {
+    return static_cast<EventPump*>(ctx)->record(data, size);
+  }
+
+  int record(const void* data, size_t size) {
+    if (done_) return -ECANCELED;
+    if (!dec_.decode(data, size, slots_[ptrs_.size()])) return 0;
+    ptrs_.push_back(&slots_[ptrs_.size()].ev);
+    ++total_;
+    if (limit_ != 0 && total_ >= limit_) {
+      done_ = true;
+      deliver();
+      return -ECANCELED;
+    }
+    if (ptrs_.size() == kBatch) deliver();
+    return 0;
+  }
+
+  void deliver() {
+    if (ptrs_.empty()) return;
+    for (auto& s : sinks_) s.inst.write(ptrs_.data(), ptrs_.size());
+    ptrs_.clear();
+    dirty_ = true;
+  }
+
+  void flush() {
+    for (auto& s : sinks_) s.inst.flush();
+    dirty_ = false;
+  }
+
+  bool done() const { return done_; }
+  bool dirty() const { return dirty_; }
+  uint64_t total() const { return total_; }
+  bool broken_pipe() const {
+    for (const auto& s : sinks_)
+      if (s.writer.broken_pipe()) return true;
+    return false;
+  }
+
+ private:
+  decode::Decoder& dec_;
+  std::vector<SinkRun>& sinks_;
+  uint64_t limit_;
+  std::vector<decode::EventSlot> slots_;
+  std::vector<const pwru_event_v1*> ptrs_;
+  uint64_t total_ = 0;
+  bool done_ = false;
+  bool dirty_ = false;
+};
+
+void touch_ready_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) throw Error(sys_error("cannot create ready file '" + path + "'"));
+}
+
+int list_plugins() {
+  plugin::PluginHost host;
+  std::cout << plugin::format_plugin_table(host.list());
+  std::cout << "search path: " << plugin::format_search_path(host.search_path()) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int run(const config::Options& opts) {
+  setup_logging(opts.debug);
+  if (opts.list_plugins) return list_plugins();
+  if (auto why = missing_privileges(); !why.empty()) throw UsageError(why);
+
+  // 1. Plugins: filters and sinks are complete (and have judged their
+  //    input) before anything touches the kernel.
+  plugin::PluginHost host;
+  auto as_usage = [](const plugin::PluginError& e) { return UsageError(e.what()); };
+
+  FilterPlan plan;
+  std::vector<plugin::FilterInstance> filters;
+  pwru_filter_env_v1 env{};
+  env.size = sizeof(env);
+  env.pkt_buf_size = PWRU_PKT_BUF;
+  env.self_netns = decode::netns_inode("/proc/self/ns/net");
+  try {
+    if (!opts.pcap_filter.empty()) {
+      filters.push_back(host.create_filter("pcap", toml_text(toml::table{{"expr", opts.pcap_filter}}),
+                                           "command line"));
+    }
+    for (auto& f : filters) merge_spec(f.name(), f.build(env), plan);
+  } catch (const plugin::PluginError& e) {
+    throw as_usage(e);
+  }
+
+  std::vector<SinkRun> sinks;
+  try {
+    toml::table text{{"output-meta", opts.output_meta},
+                     {"output-tuple", opts.output_tuple},
+                     {"output-tcp-flags", opts.output_tcp_flags},
+                     {"timestamp", opts.timestamp}};
+    auto inst = host.create_sink("text", toml_text(text), "command line");
+    sinks.push_back(SinkRun{Writer::open(opts.output_file), std::move(inst)});
+  } catch (const plugin::PluginError& e) {
+    throw as_usage(e);
+  }
+
+  // 2. The kernel: BTF, features, backend.
+  auto btf = kernel::KernelBtf::load();
+  kernel::KernelFeatures features;
+  auto choice = attach::choose_backend(attach::parse_backend(opts.backend), features);
+  if (!choice.notice.empty()) spdlog::info("{}", choice.notice);
+
+  std::unique_ptr<attach::Backend> backend;
+  switch (choice.kind) {
+    case attach::BackendKind::kTracepoint:
+      backend = attach::make_tracepoint_backend(btf->skb_tracepoints());
+      break;
+    default:
+      throw UsageError(std::string("backend '") + attach::backend_name(choice.kind) +
+                       "' is not available in this build yet");
+  }
+
+  // 3. The kernel program.
+  bpf::ProgramOptions po;
+  po.cfg = plan.cfg;
+  po.cfg.output_meta = opts.output_meta;
+  po.cfg.output_tuple = opts.output_tuple;
+  po.pcap_l2 = plan.l2;
+  po.pcap_l3 = plan.l3;
+  auto prog = bpf::CoreProgram::load(po);
+
+  // 4. Attach. From here on every exit path detaches (RAII: the backend
+  //    dies before the program).
+  SignalGate signals;
+  backend->attach(*prog);
+  spdlog::debug("attached {} {} probes", backend->attached(), backend->name());
+
+  decode::Decoder decoder(backend->probes(), btf->drop_reasons(), mono_to_wall_offset());
+  std::vector<pwru_probe_v1> probe_abi(backend->probes().size());
+  std::vector<const pwru_probe_v1*> probe_ptrs;
+  for (size_t i = 0; i < probe_abi.size(); ++i) {
+    const auto& p = backend->probes()[i];
+    probe_abi[i] = pwru_probe_v1{sizeof(pwru_probe_v1), p.kind, p.name.c_str(), p.addr};
+    probe_ptrs.push_back(&probe_abi[i]);
+  }
+  std::vector<pwru_session_v1> sessions(sinks.size());
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    auto& s = sessions[i];
+    s.size = sizeof(s);
+    s.nprobes = static_cast<uint32_t>(probe_ptrs.size());
+    s.probes = probe_ptrs.data();
+    s.out = sinks[i].writer.abi();
+    s.backend = backend->name();
+    s.pwru_version = PWRU_VERSION;
+    s.mono_to_wall_ns = mono_to_wall_offset();
+    sinks[i].inst.open(s);
+  }
+
+  EventPump pump(decoder, sinks, opts.output_limit_lines);
+  transport::RingReader ring(prog->events_fd(), &EventPump::on_record, &pump);
+
+  UniqueFd ep(epoll_create1(EPOLL_CLOEXEC));
+  if (!ep) throw Error(sys_error("epoll_create1"));
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = ring.epoll_fd();
+  epoll_ctl(ep.get(), EPOLL_CTL_ADD, ring.epoll_fd(), &ev);
+  ev.data.fd = signals.fd();
+  epoll_ctl(ep.get(), EPOLL_CTL_ADD, signals.fd(), &ev);
+
+  if (!opts.ready_file.empty()) touch_ready_file(opts.ready_file);
+  spdlog::info("listening for events ({} {} probes; Ctrl-C to stop)", backend->attached(), backend->name());
+
+  // 5. The event loop: sleeps in epoll until the kernel has records or a
+  //    signal arrives; flushes sinks when the stream goes quiet.
+  int signo = 0;
+  auto consume = [&] {
+    int r = ring.consume();
+    if (r < 0 && r != -ECANCELED) throw Error(sys_error("reading the ring buffer", r));
+    pump.deliver();
+  };
+  try {
+    while (signo == 0 && !pump.done() && !pump.broken_pipe()) {
+      std::array<epoll_event, 4> evs{};
+      int n = epoll_wait(ep.get(), evs.data(), static_cast<int>(evs.size()), pump.dirty() ? kIdleFlushMs : -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw Error(sys_error("epoll_wait"));
+      }
+      if (n == 0) {
+        pump.flush();
+        continue;
+      }
+      for (int i = 0; i < n; ++i)
+        if (evs[i].data.fd == signals.fd()) signo = signals.take();
+      consume();
+    }
+  } catch (const plugin::PluginError& e) {
+    if (!pump.broken_pipe()) throw;
+  }
+
+  // 6. Teardown: detach first, then drain what the kernel already emitted.
+  if (signo != 0) spdlog::info("received {}, exiting", strsignal(signo));
+  backend->detach();
+  if (!pump.done() && !pump.broken_pipe()) {
+    try {
+      consume();
+    } catch (const plugin::PluginError&) {
+      if (!pump.broken_pipe()) throw;
+    }
+  }
+  if (!pump.broken_pipe()) {
+    pump.flush();
+    for (auto& s : sinks) s.inst.close();
+  }
+
+  uint64_t lost = 0;
+  std::string per_cpu;
+  auto lost_cpu = prog->lost_per_cpu();
+  for (size_t cpu = 0; cpu < lost_cpu.size(); ++cpu) {
+    lost += lost_cpu[cpu];
+    if (lost_cpu[cpu] != 0) per_cpu += " cpu" + std::to_string(cpu) + "=" + std::to_string(lost_cpu[cpu]);
+  }
+  const uint64_t misses = prog->recursion_misses();
+  spdlog::info("{} events, {} lost (ring buffer full{}{}), {} untraced (BPF recursion misses)", pump.total(),
+               lost, per_cpu.empty() ? "" : ":", per_cpu, misses);
+  if (decoder.malformed() != 0) spdlog::warn("{} malformed records skipped", decoder.malformed());
+  return 0;
+}
+
+}  // namespace pwru::session

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pwru plugin ABI, version 1.
+ *
+ * This is the whole boundary between the pwru host and a plugin: plain C,
+ * so a plugin can be built by any compiler against this one header.
+ *
+ * Rules that keep the ABI stable (see sdk/README.md):
+ *  - The major version is part of the entry symbol name
+ *    (pwru_plugin_entry_v1). A new major means a new symbol.
+ *  - Every struct starts with `uint32_t size` (sizeof as the producer saw
+ *    it). Structs only ever grow at the end, in a new minor version; a
+ *    reader checks `size` before touching a field added in a later minor.
+ *  - Arrays of versioned structs cross the boundary as arrays of pointers,
+ *    so that growing a struct never changes an array stride.
+ *  - Memory is owned by whoever allocated it. Each field says who.
+ *  - No C++ exception and no longjmp ever crosses this boundary. Functions
+ *    return 0 on success or a negative errno-style value on failure and then
+ *    write a one-line message into the host-owned `struct pwru_error`.
+ */
+#ifndef PWRU_PLUGIN_H
+#define PWRU_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h> /* struct bpf_insn, used by in-kernel filter code */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PWRU_ABI_MAJOR 1
+#define PWRU_ABI_MINOR 0
+
+/* The one symbol a plugin library exports. Its name carries the major. */
+#define PWRU_PLUGIN_ENTRY_V1 pwru_plugin_entry_v1
+#define PWRU_PLUGIN_ENTRY_V1_NAME "pwru_plugin_entry_v1"
+
+enum pwru_plugin_kind {
+	PWRU_KIND_SINK = 1,     /* receives decoded events (text, json, pcapng) */
+	PWRU_KIND_FILTER = 2,   /* narrows what the kernel side emits */
+	PWRU_KIND_SELECTOR = 3, /* chooses probe points (reserved for ABI 1.1) */
+};
+
+enum pwru_log_level {
+	PWRU_LOG_DEBUG = 0,
+	PWRU_LOG_INFO = 1,
+	PWRU_LOG_WARN = 2,
+	PWRU_LOG_ERROR = 3,
+};
+
+/*
+ * Host-owned error buffer. A plugin that fails writes one line (no trailing
+ * newline) into `buf`, at most `len` bytes including the terminating NUL.
+ */
+struct pwru_error {
+	char *buf;
+	size_t len;
+};
+
+/*
+ * Services the host offers to every plugin instance.
+ * Owner: host. Lifetime: from create() until destroy() returns.
+ */
+struct pwru_host_v1 {
+	uint32_t size;      /* Required. sizeof(struct pwru_host_v1) */
+	uint32_t abi_minor; /* Required. Minor ABI version of the host. */
+	void *ctx;          /* Required. Opaque; pass back to callbacks. */
+	/* Required. Logs one line on pwru's diagnostic stream (stderr). */
+	void (*log)(void *ctx, int level, const char *plugin, const char *msg);
+};
+
+/*
+ * A byte stream a sink writes to: stdout, a file or a rotated file.
+ * Owner: host. Lifetime: from sink open() until sink close() returns.
+ */
+struct pwru_writer_v1 {
+	uint32_t size;
+	uint32_t is_terminal; /* 1 when the stream is a terminal */
+	void *ctx;
+	/*
+	 * Writes `len` bytes as one unit: the host never splits one call
+	 * across two rotated files. Returns 0 or a negative errno.
+	 */
+	int (*write)(void *ctx, const void *buf, size_t len);
+	/* Pushes buffered bytes to the kernel (a live reader sees them). */
+	int (*flush)(void *ctx);
+};
+
+/* Where the event came from (pwru_event_v1.probe_kind). */
+enum pwru_probe_kind {
+	PWRU_PROBE_KPROBE = 0,
+	PWRU_PROBE_KPROBE_MULTI = 1,
+	PWRU_PROBE_TC = 2,
+	PWRU_PROBE_XDP = 3,
+	PWRU_PROBE_TRACEPOINT = 4,
+	PWRU_PROBE_FENTRY = 5,
+};
+
+/* pwru_event_v1.flags: which optional parts of an event are valid. */
+#define PWRU_EV_META (1u << 0)        /* netns, mark, ifindex, len, mtu, protocol */
+#define PWRU_EV_TUPLE (1u << 1)       /* tuple */
+#define PWRU_EV_DROP_REASON (1u << 2) /* drop_reason (and maybe its name) */
+#define PWRU_EV_PACKET (1u << 3)      /* packet bytes */
+#define PWRU_EV_CALLER (1u << 4)      /* caller_addr / caller */
+
+/* Link type of pwru_event_v1.packet (values are pcap DLT_/LINKTYPE_ numbers). */
+#define PWRU_LINKTYPE_ETHERNET 1
+#define PWRU_LINKTYPE_RAW 101
+
+/* An IPv4/IPv6 5-tuple as the kernel side parsed it. */
+struct pwru_tuple_v1 {
+	uint8_t saddr[16];  /* IPv4 in the first 4 bytes */
+	uint8_t daddr[16];
+	uint16_t sport;     /* host byte order */
+	uint16_t dport;     /* host byte order */
+	uint16_t l3_proto;  /* 0x0800 (IPv4), 0x86dd (IPv6) or 0 (none) */
+	uint8_t l4_proto;   /* IPPROTO_* */
+	uint8_t tcp_flags;  /* TCP header byte 13 (FIN=0x01 ... CWR=0x80) */
+};
+
+/*
+ * One decoded event: a packet seen at one probe point.
+ * Owner: host. Lifetime: during the write() call that passes it; copy what
+ * you keep. Strings are NUL-terminated, never NULL unless stated.
+ */
+struct pwru_event_v1 {
+	uint32_t size;
+	uint32_t flags;        /* PWRU_EV_* */
+	uint64_t skb;          /* address of the struct sk_buff */
+	uint64_t ktime_ns;     /* bpf_ktime_get_ns() at the probe (CLOCK_MONOTONIC) */
+	uint64_t wall_ns;      /* the same instant on CLOCK_REALTIME (ns since epoch) */
+	uint32_t cpu;
+	uint32_t pid;          /* thread-group id of the current task (0 in softirq of idle) */
+	const char *process;   /* "<exe path>:<pid>", "<empty>:<pid>" when unknown */
+	const char *comm;      /* task comm at the probe */
+	uint32_t probe_id;     /* index into pwru_session_v1.probes */
+	uint32_t probe_kind;   /* enum pwru_probe_kind */
+	const char *func;      /* probe display name: kernel function or tracepoint */
+	uint64_t func_addr;    /* kernel address of the function (0 for tracepoints) */
+	uint64_t caller_addr;  /* PWRU_EV_CALLER */
+	const char *caller;    /* PWRU_EV_CALLER: nearest symbol, or "" */
+	uint64_t drop_reason;  /* PWRU_EV_DROP_REASON: enum skb_drop_reason value */
+	const char *drop_reason_name; /* "SKB_DROP_REASON_..." or NULL if unknown */
+	/* PWRU_EV_META */
+	uint32_t netns;        /* inode of the packet's network namespace */
+	uint32_t mark;
+	uint32_t ifindex;
+	uint32_t len;          /* skb->len */
+	uint32_t mtu;
+	uint16_t protocol;     /* skb->protocol, host byte order (0x0800 ...) */
+	uint16_t reserved0;
+	const char *ifname;    /* interface name in that namespace, or NULL */
+	/* PWRU_EV_TUPLE */
+	struct pwru_tuple_v1 tuple;
+	/* PWRU_EV_PACKET: bytes from the MAC header (ETHERNET) or network header (RAW) */
+	const uint8_t *packet;
+	uint32_t caplen;       /* bytes in packet */
+	uint32_t wirelen;      /* length of the packet on the wire from that header */
+	uint32_t linktype;     /* PWRU_LINKTYPE_* */
+	uint32_t reserved1;
+};
+
+/* One attached probe point; pwru_event_v1.probe_id indexes these. */
+struct pwru_probe_v1 {
+	uint32_t size;
+	uint32_t kind;         /* enum pwru_probe_kind */
+	const char *name;      /* function or tracepoint name */
+	uint64_t addr;         /* kernel address, 0 for tracepoints */
+};
+
+/*
+ * What a sink learns when the trace starts.
+ * Owner: host. Lifetime: from open() until close() returns.
+ */
+struct pwru_session_v1 {
+	uint32_t size;
+	uint32_t nprobes;
+	const struct pwru_probe_v1 *const *probes; /* nprobes pointers */
+	const struct pwru_writer_v1 *out;          /* where this sink writes */
+	const char *backend;                       /* "tracepoint", "kprobe", ... */
+	const char *pwru_version;
+	int64_t mono_to_wall_ns;                   /* wall_ns = ktime_ns + this */
+};
+
+/* Sink functions. Owner: plugin (static storage). */
+struct pwru_sink_ops_v1 {
+	uint32_t size;
+	/* Required. Called once before the first event (header goes here). */
+	int (*open)(void *inst, const struct pwru_session_v1 *session, struct pwru_error *err);
+	/* Required. A batch of n events, in order. */
+	int (*write)(void *inst, const struct pwru_event_v1 *const *events, size_t n,
+		     struct pwru_error *err);
+	/* Optional. The host calls it when the event stream goes idle. */
+	int (*flush)(void *inst, struct pwru_error *err);
+	/* Optional. Called once at the end (also after errors if open succeeded). */
+	int (*close)(void *inst, struct pwru_error *err);
+};
+
+/* Where spliced filter code goes (pwru_filter_code_v1.slot). */
+enum pwru_filter_slot {
+	PWRU_SLOT_PCAP_L2 = 1, /* packet from the MAC header (Ethernet) */
+	PWRU_SLOT_PCAP_L3 = 2, /* packet from the network header (raw IPv4/IPv6) */
+};
+
+/* pwru_filter_code_v1.mode */
+enum pwru_filter_code_mode {
+	PWRU_CODE_INSNS = 1,      /* use insns[] */
+	PWRU_CODE_ACCEPT_ALL = 2, /* every packet matches */
+	PWRU_CODE_REJECT_ALL = 3, /* no packet matches (e.g. `arp` at L3) */
+};
+
+/*
+ * eBPF code for one slot. The instructions form the complete body of a BPF
+ * subprogram that the host splices into its kernel program. Calling
+ * convention (the host's twin is bpf/pwru_filter.bpf.h):
+ *   r1 = pointer to the packet bytes (a map value of env.pkt_buf_size bytes)
+ *   r2 = caplen: valid bytes at r1 (<= env.pkt_buf_size)
+ *   r3 = wirelen: the packet's full length from the same header
+ *   return r0 != 0 to accept, r0 == 0 to reject.
+ * The body bounds-checks every load against the constant env.pkt_buf_size
+ * and against caplen, calls no helper, uses no map, keeps r6-r9 intact (save
+ * them on its own stack if it needs them), uses at most 128 bytes of stack
+ * and ends with BPF_EXIT.
+ */
+struct pwru_filter_code_v1 {
+	uint32_t size;
+	uint32_t slot;               /* enum pwru_filter_slot */
+	uint32_t mode;               /* enum pwru_filter_code_mode */
+	uint32_t insn_cnt;
+	const struct bpf_insn *insns; /* owner: plugin instance, until destroy() */
+	const char *what;            /* human text for logs, e.g. the expression */
+};
+
+/* pwru_filter_spec_v1.meta_flags */
+#define PWRU_META_MARK (1u << 0)
+#define PWRU_META_NETNS (1u << 1)
+#define PWRU_META_IFINDEX (1u << 2)
+
+/*
+ * A filter's result: cheap metadata checks the host's kernel program already
+ * knows how to do, plus code for packet slots. The host ANDs all filters.
+ * Owner: plugin instance; valid until destroy().
+ */
+struct pwru_filter_spec_v1 {
+	uint32_t size;
+	uint32_t meta_flags;
+	uint32_t mark;        /* PWRU_META_MARK: (skb->mark & mark_mask) == mark */
+	uint32_t mark_mask;
+	uint32_t netns;       /* PWRU_META_NETNS: netns inode */
+	uint32_t ifindex;     /* PWRU_META_IFINDEX */
+	uint32_t ncode;
+	const struct pwru_filter_code_v1 *const *code; /* ncode pointers */
+};
+
+/* What the host tells a filter about the kernel program it builds. */
+struct pwru_filter_env_v1 {
+	uint32_t size;
+	uint32_t pkt_buf_size;  /* bytes addressable at r1 in spliced code */
+	uint32_t self_netns;    /* inode of pwru's own network namespace */
+	uint32_t reserved;
+};
+
+/* Filter functions. Owner: plugin (static storage). */
+struct pwru_filter_ops_v1 {
+	uint32_t size;
+	/* Required. Fill *spec (host zeroes it and sets spec->size first). */
+	int (*build)(void *inst, const struct pwru_filter_env_v1 *env,
+		     struct pwru_filter_spec_v1 *spec, struct pwru_error *err);
+};
+
+/*
+ * The plugin descriptor returned by the entry symbol.
+ * Owner: plugin (static storage). Lifetime: while the library is loaded.
+ */
+struct pwru_plugin_v1 {
+	uint32_t size;
+	uint16_t abi_major;       /* PWRU_ABI_MAJOR the plugin was built with */
+	uint16_t abi_minor;       /* PWRU_ABI_MINOR the plugin was built with */
+	uint32_t kind;            /* enum pwru_plugin_kind */
+	uint32_t reserved;
+	const char *name;         /* short name, the TOML `plugin = "name"` */
+	const char *version;      /* plugin version, free form */
+	const char *description;  /* one line */
+	const char *config_doc;   /* documented TOML keys, one per line */
+	/*
+	 * Required. Creates an instance from the plugin's own TOML table
+	 * (`config_toml`, possibly empty). `origin` names where the table came
+	 * from ("--config trace.toml [[sink]] #2", "command line") for messages.
+	 * Unknown keys must be rejected. Returns NULL and fills *err on failure.
+	 */
+	void *(*create)(const struct pwru_host_v1 *host, const char *config_toml,
+			const char *origin, struct pwru_error *err);
+	/* Required. Frees an instance. Never fails. */
+	void (*destroy)(void *inst);
+	/* Required. struct pwru_sink_ops_v1 * or struct pwru_filter_ops_v1 * by kind. */
+	const void *ops;
+};
+
+typedef const struct pwru_plugin_v1 *(*pwru_plugin_entry_v1_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PWRU_PLUGIN_H */

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// pwru C++ plugin SDK (header-only, C++20).
+//
+// Write a class, add one macro, get the C ABI of plugin.h:
+//
+//   class MySink : public pwru::sdk::Sink {
+//    public:
+//     MySink(const pwru::sdk::Host& host, pwru::sdk::Config& cfg);
+//     void open(const pwru_session_v1& s) override;
+//     void write(std::span<const pwru_event_v1* const> evs) override;
+//   };
+//   PWRU_SINK_PLUGIN(MySink, "mysink", "1.0", "what it does", "key = ... # doc")
+//
+// The constructor reads its keys from `cfg`; the macro rejects keys that
+// were not read. Every exception thrown by plugin code is caught at the
+// boundary and becomes the one-line error the host prints.
+#pragma once
+
+#include <pwru/plugin.h>
+
+#include <concepts>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <toml++/toml.h>
+
+namespace pwru::sdk {
+
+// A user-facing error: its text is shown to the user as is.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Host services wrapped for C++.
+class Host {
+ public:
+  Host(const pwru_host_v1* h, std::string plugin) : h_(h), plugin_(std::move(plugin)) {}
+  void log(int level, const std::string& msg) const {
+    if (h_ != nullptr && h_->log != nullptr) h_->log(h_->ctx, level, plugin_.c_str(), msg.c_str());
+  }
+  void warn(const std::string& msg) const { log(PWRU_LOG_WARN, msg); }
+  void info(const std::string& msg) const { log(PWRU_LOG_INFO, msg); }
+  void debug(const std::string& msg) const { log(PWRU_LOG_DEBUG, msg); }
+
+ private:
+  const pwru_host_v1* h_;
+  std::string plugin_;
+};
+
+// The plugin's TOML table. Every get() marks its key as known; finish()
+// rejects the keys nobody asked for, naming the key and where it came from.
+class Config {
+ public:
+  Config(std::string_view text, std::string origin) : origin_(std::move(origin)) {
+    try {
+      table_ = toml::parse(text, origin_);
+    } catch (const toml::parse_error& e) {
+      const auto& b = e.source().begin;
+      throw Error(origin_ + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) + ": " +
+                  std::string(e.description()));
+    }
+  }
+
+  const std::string& origin() const { return origin_; }
+  const toml::table& table() const { return table_; }
+
+  template <typename T>
+  std::optional<T> get(const std::string& key) {
+    known_.insert(key);
+    const toml::node* n = table_.get(key);
+    if (n == nullptr) return std::nullopt;
+    if constexpr (std::is_same_v<T, bool>) {
+      if (auto v = n->value<bool>()) return *v;
+      throw type_error(key, "a boolean");
+    } else if constexpr (std::is_integral_v<T>) {
+      if (!n->is_integer()) throw type_error(key, "an integer");
+      int64_t v = *n->value<int64_t>();
+      if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+          static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+        throw Error(where(key) + ": value " + std::to_string(v) + " is out of range");
+      return static_cast<T>(v);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = n->value<std::string>()) return *v;
+      throw type_error(key, "a string");
+    } else {
+      static_assert(sizeof(T) == 0, "unsupported config type");
+    }
+  }
+
+  template <typename T>
+  T get_or(const std::string& key, T def) {
+    auto v = get<T>(key);
+    return v ? *v : def;
+  }
+
+  // Throws on the first key that no get() asked for.
+  void finish() const {
+    for (const auto& [k, v] : table_) {
+      std::string key(k.str());
+      if (!known_.contains(key)) throw Error(where(key) + ": unknown key '" + key + "'");
+    }
+  }
+
+  std::string where(const std::string& key) const {
+    const toml::node* n = table_.get(key);
+    std::string s = origin_;
+    if (n != nullptr && n->source().begin.line != 0)
+      s += ":" + std::to_string(n->source().begin.line) + ":" +
+           std::to_string(n->source().begin.column);
+    return s + ": " + key;
+  }
+
+ private:
+  Error type_error(const std::string& key, const char* want) const {
+    return Error(where(key) + ": must be " + want);
+  }
+  std::string origin_;
+  toml::table table_;
+  std::set<std::string> known_;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void open(const pwru_session_v1& session) = 0;
+  virtual void write(std::span<const pwru_event_v1* const> events) = 0;
+  virtual void flush() {}
+  virtual void close() {}
+};
+
+class Filter {
+ public:
+  virtual ~Filter() = default;
+  // Fill `spec` (already zeroed, size set). Memory it points to must live
+  // as long as the filter object.
+  virtual void build(const pwru_filter_env_v1& env, pwru_filter_spec_v1& spec) = 0;
+};
+
+namespace detail {
+
+inline void set_error(pwru_error* err, const char* msg) {
+  if (err == nullptr || err->buf == nullptr || err->len == 0) return;
+  std::snprintf(err->buf, err->len, "%s", msg);
+}
+
+// Runs f(), turning any exception into an error code plus message.
+template <typename F>
+int guard(pwru_error* err, F&& f) noexcept {
+  try {
+    std::forward<F>(f)();
+    return 0;
+  } catch (const std::exception& e) {
+    set_error(err, e.what());
+  } catch (...) {
+    set_error(err, "unknown exception in plugin");
+  }
+  return -1;
+}
+
+template <typename T>
+concept SinkClass = std::derived_from<T, Sink> && std::constructible_from<T, const Host&, Config&>;
+template <typename T>
+concept FilterClass =
+    std::derived_from<T, Filter> && std::constructible_from<T, const Host&, Config&>;
+
+struct Instance {
+  Host host;
+  std::unique_ptr<void, void (*)(void*)> obj;
+};
+
+template <typename T>
+void* create(const char* name, const pwru_host_v1* host, const char* toml_text,
+             const char* origin, pwru_error* err) noexcept {
+  void* result = nullptr;
+  guard(err, [&] {
+    Host h(host, name);
+    Config cfg(toml_text != nullptr ? toml_text : "", origin != nullptr ? origin : name);
+    auto obj = std::make_unique<T>(h, cfg);
+    cfg.finish();
+    result = obj.release();
+  });
+  return result;
+}
+
+template <typename T>
+void destroy(void* inst) noexcept {
+  delete static_cast<T*>(inst);
+}
+
+template <SinkClass T>
+constexpr pwru_sink_ops_v1 sink_ops() {
+  pwru_sink_ops_v1 ops{};
+  ops.size = sizeof(pwru_sink_ops_v1);
+  ops.open = [](void* inst, const pwru_session_v1* s, pwru_error* err) noexcept {
+    return guard(err, [&] { static_cast<T*>(inst)->open(*s); });
+  };
+  ops.write = [](void* inst, const pwru_event_v1* const* evs, size_t n, pwru_error* err) noexcept {
+    return guard(err, [&] {
+      static_cast<T*>(inst)->write(std::span<const pwru_event_v1* const>(evs, n));
+    });
+  };
+  ops.flush = [](void* inst, pwru_error* err) noexcept {
+    return guard(err, [&] { static_cast<T*>(inst)->flush(); });
+  };
+  ops.close = [](void* inst, pwru_error* err) noexcept {
+    return guard(err, [&] { static_cast<T*>(inst)->close(); });
+  };
+  return ops;
+}
+
+template <FilterClass T>
+constexpr pwru_filter_ops_v1 filter_ops() {
+  pwru_filter_ops_v1 ops{};
+  ops.size = sizeof(pwru_filter_ops_v1);
+  ops.build = [](void* inst, const pwru_filter_env_v1* env, pwru_filter_spec_v1* spec,
+                 pwru_error* err) noexcept {
+    return guard(err, [&] { static_cast<T*>(inst)->build(*env, *spec); });
+  };
+  return ops;
+}
+
+}  // namespace detail
+}  // namespace pwru::sdk
+
+#define PWRU_SDK_EXPORT extern "C" __attribute__((visibility("default")))
+
+// Defines the entry symbol for a plugin class. KIND_OPS is the ops builder.
+#define PWRU_SDK_PLUGIN_(Class, kind_, ops_fn, name_, version_, description_, doc_)          \
+  namespace {                                                                                \
+  const auto pwru_plugin_ops_ = ::pwru::sdk::detail::ops_fn<Class>();                       \
+  const pwru_plugin_v1 pwru_plugin_desc_ = {                                                 \
+      sizeof(pwru_plugin_v1),                                                                \
+      PWRU_ABI_MAJOR,                                                                        \
+      PWRU_ABI_MINOR,                                                                        \
+      kind_,                                                                                 \
+      0,                                                                                     \
+      name_,                                                                                 \
+      version_,                                                                              \
+      description_,                                                                          \
+      doc_,                                                                                  \
+      [](const pwru_host_v1* h, const char* t, const char* o, pwru_error* e) noexcept {      \
+        return ::pwru::sdk::detail::create<Class>(name_, h, t, o, e);                        \
+      },                                                                                     \
+      &::pwru::sdk::detail::destroy<Class>,                                                  \
+      &pwru_plugin_ops_,                                                                     \
+  };                                                                                         \
+  }                                                                                          \
+  PWRU_SDK_EXPORT const pwru_plugin_v1* PWRU_PLUGIN_ENTRY_V1(void) { return &pwru_plugin_desc_; }
+
+#define PWRU_SINK_PLUGIN(Class, name, version, description, doc) \
+  PWRU_SDK_PLUGIN_(Class, PWRU_KIND_SINK, sink_ops, name, version, description, doc)
+
+#define PWRU_FILTER_PLUGIN(Class, name, version, description, doc) \
+  PWRU_SDK_PLUGIN_(Class, PWRU_KIND_FILTER, filter_ops, name, version, description, doc)
