@@ -62,22 +62,19 @@ int prepare_load(struct bpf_program* prog, struct bpf_prog_load_opts* opts, long
   }
 }
 
-// Registers the prepare hook for SEC("raw_tp/pwru") for the lifetime of a load.
-class HandlerRegistration {
- public:
-  HandlerRegistration() {
+// Registers the prepare hook for SEC("raw_tp/pwru") once per process. It
+// acts only while a load has a SpliceJob. (Registering per load and
+// unregistering afterwards corrupts libbpf 1.1's handler table: its
+// unregister path leaves a stale allocation that the next register
+// reallocates.)
+void register_handler_once() {
+  static const int id = [] {
     LIBBPF_OPTS(libbpf_prog_handler_opts, o, .prog_prepare_load_fn = prepare_load);
-    id_ = libbpf_register_prog_handler("raw_tp/pwru", BPF_PROG_TYPE_RAW_TRACEPOINT,
+    return libbpf_register_prog_handler("raw_tp/pwru", BPF_PROG_TYPE_RAW_TRACEPOINT,
                                         static_cast<bpf_attach_type>(0), &o);
-    if (id_ < 0) throw Error(sys_error("libbpf_register_prog_handler", id_));
-  }
-  ~HandlerRegistration() { libbpf_unregister_prog_handler(id_); }
-  HandlerRegistration(const HandlerRegistration&) = delete;
-  HandlerRegistration& operator=(const HandlerRegistration&) = delete;
-
- private:
-  int id_;
-};
+  }();
+  if (id < 0) throw Error(sys_error("libbpf_register_prog_handler", id));
+}
 
 std::vector<bpf_insn> slot_body(const SlotCode& c) {
   switch (c.mode) {
@@ -107,7 +104,7 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
                             slot_body(po.pcap_l3.value_or(SlotCode{PWRU_CODE_ACCEPT_ALL, {}})));
   }
 
-  HandlerRegistration reg;
+  register_handler_once();
   pwru_bpf* skel = pwru_bpf__open_opts(&oo);
   if (skel == nullptr) throw Error(sys_error("opening the BPF object") + log.tail());
   std::unique_ptr<CoreProgram> prog(new CoreProgram(skel));

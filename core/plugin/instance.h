@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// SinkInstance and FilterInstance: RAII owners of one plugin instance.
+#pragma once
+
+#include <pwru/plugin.h>
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "plugin/library.h"
+
+namespace pwru::plugin {
+
+// Bytes of the host-owned error buffer a plugin writes its message into.
+inline constexpr std::size_t kErrorBufferSize = 512;
+
+namespace detail {
+struct InstanceCore;
+}  // namespace detail
+
+// A sink plugin instance: open(session) -> write(batch)... -> flush -> close.
+//
+// Move-only. The destructor calls close() if open() succeeded and close()
+// was not called (logging, not throwing, a failure), then the plugin's
+// destroy(). The instance keeps its Library loaded, so it may outlive the
+// PluginHost that created it. Not thread-safe: one thread at a time.
+//
+// Every method that calls the plugin throws PluginError
+// "plugin 'text': <the plugin's message>" when the plugin returns non-zero.
+class SinkInstance {
+ public:
+  // Calls the plugin's create() with `toml_text` (its own TOML table, maybe
+  // empty) and `origin` (where the table came from, for messages).
+  static SinkInstance create(std::shared_ptr<const Library> library, std::string_view toml_text,
+                             std::string_view origin);
+
+  SinkInstance(SinkInstance&&) noexcept;
+  SinkInstance& operator=(SinkInstance&&) noexcept;
+  ~SinkInstance();
+
+  const Library& library() const;
+  const std::string& name() const;
+
+  // Once, before any write(). `session` (and what it points to, including
+  // the writer) must stay valid until close() returns or the instance dies.
+  void open(const pwru_session_v1& session);
+  // A batch of events in order; only between open() and close().
+  void write(std::span<const pwru_event_v1* const> events);
+  void write(const pwru_event_v1* const* events, std::size_t n) { write({events, n}); }
+  // Calls the plugin's flush, if it has one and the sink is open.
+  void flush();
+  // Calls the plugin's close, if it has one and open() succeeded; once.
+  void close();
+  // open() succeeded and close() was not called yet.
+  bool is_open() const;
+
+ private:
+  explicit SinkInstance(std::unique_ptr<detail::InstanceCore> core);
+  detail::InstanceCore& core() const;
+  std::unique_ptr<detail::InstanceCore> core_;
+};
+
+// A filter plugin instance. Move-only; the destructor calls destroy().
+class FilterInstance {
+ public:
+  static FilterInstance create(std::shared_ptr<const Library> library, std::string_view toml_text,
+                               std::string_view origin);
+
+  FilterInstance(FilterInstance&&) noexcept;
+  FilterInstance& operator=(FilterInstance&&) noexcept;
+  ~FilterInstance();
+
+  const Library& library() const;
+  const std::string& name() const;
+
+  // Calls the plugin's build() and validates the result: spec and code
+  // sizes, known meta flags, slots and modes, non-NULL code pointers,
+  // instructions present in INSNS mode, no slot twice. The spec and what
+  // it points to live until the next build() or the instance's end.
+  const pwru_filter_spec_v1& build(const pwru_filter_env_v1& env);
+
+ private:
+  explicit FilterInstance(std::unique_ptr<detail::InstanceCore> core);
+  detail::InstanceCore& core() const;
+  std::unique_ptr<detail::InstanceCore> core_;
+};
+
+}  // namespace pwru::plugin

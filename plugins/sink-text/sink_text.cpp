@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The `text` sink plugin (pwru-sink-text.so): wires the formatter to the
+// host's writer through the C++ SDK.
+#include "sink_text.h"
+
+#include <string>
+#include <system_error>
+
+namespace pwru::text {
+
+Options TextSink::parse_options(pwru::sdk::Config& cfg) {
+  Options o;
+  o.output_meta = cfg.get_or<bool>("output-meta", o.output_meta);
+  o.output_tuple = cfg.get_or<bool>("output-tuple", o.output_tuple);
+  o.output_tcp_flags = cfg.get_or<bool>("output-tcp-flags", o.output_tcp_flags);
+  o.output_caller = cfg.get_or<bool>("output-caller", o.output_caller);
+  std::string ts = cfg.get_or<std::string>("timestamp", "none");
+  auto mode = parse_timestamp(ts);
+  if (!mode)
+    throw pwru::sdk::Error("invalid --timestamp value '" + ts +
+                           "': must be none, current, relative or absolute");
+  o.timestamp = *mode;
+  return o;
+}
+
+TextSink::TextSink(const pwru::sdk::Host& /*host*/, pwru::sdk::Config& cfg)
+    : fmt_(parse_options(cfg)) {}
+
+void TextSink::open(const pwru_session_v1& session) {
+  if (session.out == nullptr || session.out->write == nullptr)
+    throw pwru::sdk::Error("text sink: the host gave no output writer");
+  out_ = session.out;
+  failed_ = false;
+  const std::string& h = fmt_.header();
+  write_out(h.data(), h.size());
+}
+
+void TextSink::write(std::span<const pwru_event_v1* const> events) {
+  if (events.empty()) return;
+  if (out_ == nullptr) throw pwru::sdk::Error("text sink: write() before open()");
+  buf_.clear();
+  for (const pwru_event_v1* ev : events) fmt_.append_line(*ev, buf_);
+  write_out(buf_.data(), buf_.size());
+}
+
+void TextSink::flush() {
+  if (out_ == nullptr || out_->flush == nullptr || failed_) return;
+  int rc = out_->flush(out_->ctx);
+  if (rc != 0) {
+    failed_ = true;
+    throw pwru::sdk::Error("flushing output: " +
+                           (rc < 0 ? std::system_category().message(-rc)
+                                   : "writer returned " + std::to_string(rc)));
+  }
+}
+
+void TextSink::close() {
+  // Push what is buffered, unless the stream already failed.
+  flush();
+  out_ = nullptr;
+}
+
+void TextSink::write_out(const char* data, size_t len) {
+  int rc = out_->write(out_->ctx, data, len);
+  if (rc != 0) {
+    failed_ = true;
+    throw pwru::sdk::Error("writing output: " +
+                           (rc < 0 ? std::system_category().message(-rc)
+                                   : "writer returned " + std::to_string(rc)));
+  }
+}
+
+}  // namespace pwru::text
+
+PWRU_SINK_PLUGIN(pwru::text::TextSink, "text", "0.1.0",
+                 "pwru's text output: one fixed-width line per event",
+                 pwru::text::kConfigDoc)
