@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// In-kernel cost per hit of pwru's program, from the kernel's own BPF run
+// statistics (BPF_ENABLE_STATS: run_time_ns / run_cnt per program), beside
+// floor programs attached to the same tracepoints in the same run:
+//   empty    - running any BPF program at all,
+//   copy     - reading 256 header bytes of the skb,
+//   ringbuf  - reserve + fill + submit one event record.
+// Traffic: UDP datagrams over loopback (nothing leaves the machine).
+// Prints figures; it never fails on time. Needs root.
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pwru/plugin.h>
+
+#include "attach/backend.h"
+#include "bpf/core_program.h"
+#include "cbpf_to_ebpf.h"
+#include "kernel/btf.h"
+#include "kernel/raw_tp.h"
+#include "pcap_compiler.h"
+#include "transport/ring_reader.h"
+#include "util/fd.h"
+
+#include "bench.skel.h"
+
+using namespace pwru;
+
+namespace {
+
+struct Stats {
+  uint64_t ns = 0;
+  uint64_t cnt = 0;
+  void add(int fd) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+      ns += info.run_time_ns;
+      cnt += info.run_cnt;
+    }
+  }
+  double per_hit() const { return cnt ? static_cast<double>(ns) / static_cast<double>(cnt) : 0; }
+};
+
+bpf::SlotCode pcap_slot(const std::string& expr, cbpf::LinkLayer link) {
+  auto r = cbpf::compile_pcap(expr, link);
+  if (!r.ok) throw std::runtime_error("pcap: " + r.error);
+  return bpf::SlotCode{PWRU_CODE_INSNS, cbpf::to_ebpf(r.insns, PWRU_PKT_BUF)};
+}
+
+void send_udp(int n) {
+  UniqueFd s(socket(AF_INET, SOCK_DGRAM, 0));
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  char payload[64] = "pwru benchmark";
+  for (int i = 0; i < n; ++i)
+    sendto(s.get(), payload, sizeof(payload), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+}
+
+int count_record(void* ctx, void*, size_t) {
+  ++*static_cast<uint64_t*>(ctx);
+  return 0;
+}
+
+struct Floors {
+  bench_bpf* skel = nullptr;
+  std::vector<UniqueFd> links;
+  ~Floors() { links.clear(); if (skel) bench_bpf__destroy(skel); }
+};
+
+void run(const char* label, const std::string& expr, int packets) {
+  auto btf = kernel::KernelBtf::load();
+  // Floors on every tracepoint whose skb is the first argument (the floor
+  // programs read args[0]); pwru's program on the same set.
+  std::vector<kernel::SkbTracepoint> tps;
+  for (auto& t : btf->skb_tracepoints())
+    if (t.skb_pos == 1) tps.push_back(t);
+
+  Floors floors;
+  floors.skel = bench_bpf__open_and_load();
+  if (!floors.skel) throw std::runtime_error("loading bench.bpf.o failed");
+  const int empty = bpf_program__fd(floors.skel->progs.pwru_bench_empty);
+  const int copy = bpf_program__fd(floors.skel->progs.pwru_bench_copy);
+  const int rb = bpf_program__fd(floors.skel->progs.pwru_bench_ringbuf);
+  for (auto& t : tps)
+    for (int fd : {empty, copy, rb}) {
+      int l = kernel::raw_tracepoint_open(t.name, fd, 0);
+      if (l >= 0) floors.links.emplace_back(l);
+    }
+
+  bpf::ProgramOptions po;
+  po.cfg.output_meta = 1;
+  po.cfg.output_tuple = 1;
+  if (!expr.empty()) {
+    po.cfg.filter_pcap = 1;
+    po.pcap_l2 = pcap_slot(expr, cbpf::LinkLayer::kEthernet);
+    po.pcap_l3 = pcap_slot(expr, cbpf::LinkLayer::kRawIp);
+  }
+  auto prog = bpf::CoreProgram::load(po);
+  auto backend = attach::make_tracepoint_backend(tps);
+  backend->attach(*prog);
+
+  // Drain both ring buffers while traffic runs, as pwru does.
+  uint64_t events = 0, floor_events = 0;
+  std::atomic<bool> stop{false};
+  transport::RingReader ring(prog->events_fd(), &count_record, &events);
+  transport::RingReader fring(bpf_map__fd(floors.skel->maps.bench_events), &count_record, &floor_events);
+  std::thread drain([&] {
+    while (!stop) {
+      epoll_event ev{};
+      epoll_wait(ring.epoll_fd(), &ev, 1, 20);
+      ring.consume();
+      fring.consume();
+    }
+  });
+
+  UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
+  auto t0 = std::chrono::steady_clock::now();
+  send_udp(packets);
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  usleep(50 * 1000);
+  Stats sp, se, sc, sr;
+  for (int fd : prog->prog_fds()) sp.add(fd);
+  se.add(empty);
+  sc.add(copy);
+  sr.add(rb);
+  stats.reset();
+  backend->detach();
+  stop = true;
+  drain.join();
+  ring.consume();
+
+  std::printf("%-44s pwru %7.1f ns/hit (%8llu hits, %7llu events) | empty %5.1f | copy %6.1f | ringbuf %6.1f ns/hit"
+              " | pwru/floor %.2f | %.0f pkt/s\n",
+              label, sp.per_hit(), static_cast<unsigned long long>(sp.cnt), static_cast<unsigned long long>(events),
+              se.per_hit(), sc.per_hit(), sr.per_hit(),
+              sp.per_hit() / (expr == "host 203.0.113.99" ? sc.per_hit() : sc.per_hit() + sr.per_hit() - se.per_hit()),
+              packets / secs);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int packets = argc > 1 ? std::atoi(argv[1]) : 200000;
+  libbpf_set_print(nullptr);
+  try {
+    std::printf("in-kernel cost per hit (kernel BPF stats), %d UDP datagrams over loopback per run\n", packets);
+    std::printf("floor for a filtered-out hit = copy; for an emitted event = copy + ringbuf - empty\n");
+    for (int i = 0; i < 2; ++i) {
+      run("filtered out: pcap 'host 203.0.113.99'", "host 203.0.113.99", packets);
+      run("emitted: pcap 'udp port 9'", "udp port 9", packets);
+      run("emitted: no filter (every skb)", "", packets);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_kernel_cost: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
