@@ -107,28 +107,90 @@ struct pwru_cap {
  * packet before its link-layer header exists). Only the linear part is
  * copied: head + tail bounds it.
  */
-static __always_inline void capture(struct sk_buff *skb, struct pwru_pkt *pkt,
-				    struct pwru_cap *cap)
-{
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	unsigned char *data = BPF_CORE_READ(skb, data);
-	__u32 mac = BPF_CORE_READ(skb, mac_header);
-	__u32 nh = BPF_CORE_READ(skb, network_header);
-	__u32 tail = BPF_CORE_READ(skb, tail);
-	__u32 len = BPF_CORE_READ(skb, len);
-	__u32 data_off = data - head;
-	__u32 l3_end = nh > data_off ? nh : data_off;
-	__u32 start;
-	__s64 wire;
-	__s64 avail;
-	__u32 n;
+/* The skb fields capture() needs. */
+struct skb_layout {
+	unsigned char *head;
+	unsigned char *data;
+	__u32 tail;
+	__u32 len;
+	__u16 mac;
+	__u16 nh;
+};
 
-	cap->l2 = mac != MAC_HEADER_UNSET && l3_end >= mac + ETH_HLEN;
-	start = cap->l2 ? mac : nh;
-	wire = (__s64)len + (__s64)data_off - (__s64)start;
+/*
+ * Reads the layout with as few helper calls as the running kernel allows:
+ * tail, end, head and data are adjacent at the end of struct sk_buff (the
+ * kernel keeps them there, see alloc_skb()), and so are the transport,
+ * network and MAC header offsets. CO-RE gives the real offsets; when they
+ * are adjacent (every kernel pwru knows) one read fetches each group, else
+ * the fields are read one by one. The offset checks are constants after
+ * relocation, so the verifier drops the path not taken.
+ */
+static __always_inline void read_layout(struct sk_buff *skb, struct skb_layout *l)
+{
+	const __u32 o_tail = bpf_core_field_offset(skb->tail);
+	const __u32 o_end = bpf_core_field_offset(skb->end);
+	const __u32 o_head = bpf_core_field_offset(skb->head);
+	const __u32 o_data = bpf_core_field_offset(skb->data);
+	const __u32 o_th = bpf_core_field_offset(skb->transport_header);
+	const __u32 o_nh = bpf_core_field_offset(skb->network_header);
+	const __u32 o_mh = bpf_core_field_offset(skb->mac_header);
+
+	if (bpf_core_field_size(skb->tail) == 4 && o_end == o_tail + 4 && o_head == o_tail + 8 &&
+	    o_data == o_tail + 16) {
+		struct {
+			__u32 tail;
+			__u32 end;
+			unsigned char *head;
+			unsigned char *data;
+		} g;
+
+		bpf_probe_read_kernel(&g, sizeof(g), (void *)skb + o_tail);
+		l->tail = g.tail;
+		l->head = g.head;
+		l->data = g.data;
+	} else {
+		l->tail = BPF_CORE_READ(skb, tail);
+		l->head = BPF_CORE_READ(skb, head);
+		l->data = BPF_CORE_READ(skb, data);
+	}
+	if (o_nh == o_th + 2 && o_mh == o_th + 4) {
+		__u16 h[3];
+
+		bpf_probe_read_kernel(h, sizeof(h), (void *)skb + o_th);
+		l->nh = h[1];
+		l->mac = h[2];
+	} else {
+		l->nh = BPF_CORE_READ(skb, network_header);
+		l->mac = BPF_CORE_READ(skb, mac_header);
+	}
+	l->len = BPF_CORE_READ(skb, len);
+}
+
+/*
+ * Copy the packet's header bytes into the per-CPU slot.
+ *
+ * The bytes start at the MAC header when the skb has a usable one (set, and
+ * at least an Ethernet header before the network header or the data
+ * pointer), otherwise at the network header (e.g. a locally generated
+ * packet before its link-layer header exists). Only the linear part is
+ * copied: head + tail bounds it.
+ */
+static __always_inline void capture(struct sk_buff *skb, struct pwru_pkt *pkt,
+				    struct pwru_cap *cap, struct skb_layout *l)
+{
+	__u32 data_off, l3_end, start, n;
+	__s64 wire, avail;
+
+	read_layout(skb, l);
+	data_off = l->data - l->head;
+	l3_end = l->nh > data_off ? l->nh : data_off;
+	cap->l2 = l->mac != MAC_HEADER_UNSET && l3_end >= (__u32)l->mac + ETH_HLEN;
+	start = cap->l2 ? l->mac : l->nh;
+	wire = (__s64)l->len + (__s64)data_off - (__s64)start;
 	if (wire < 0)
 		wire = 0;
-	avail = (__s64)tail - (__s64)start;
+	avail = (__s64)l->tail - (__s64)start;
 	if (avail < 0)
 		avail = 0;
 	if (avail > wire)
@@ -142,7 +204,7 @@ static __always_inline void capture(struct sk_buff *skb, struct pwru_pkt *pkt,
 	asm volatile("%[n] &= 0x3ff" : [n] "+r"(n));
 	if (n > PWRU_PKT_BUF)
 		return;
-	if (bpf_probe_read_kernel(pkt->data, n, head + start) == 0)
+	if (bpf_probe_read_kernel(pkt->data, n, l->head + start) == 0)
 		cap->caplen = n;
 }
 
@@ -319,16 +381,20 @@ static __always_inline void count_lost(void)
 static __always_inline int handle_skb(struct sk_buff *skb, __u32 slot, __u32 probe_id, __u64 ip,
 				      __u64 reason, bool has_reason)
 {
-	struct net_device *dev;
+	struct net_device *dev = NULL;
 	struct pwru_kevent *e;
 	struct pwru_pkt *pkt = NULL;
 	struct pwru_cap cap = {};
+	struct skb_layout layout = {};
 	__u32 netns = 0;
 	__u32 mark = 0;
 
 	if (!skb)
 		return 0;
-	dev = BPF_CORE_READ(skb, dev);
+	/* The device is read only by what needs it: filters that do not
+	 * look at it keep a rejected packet cheap. */
+	if (CFG.filter_netns || CFG.filter_ifindex)
+		dev = BPF_CORE_READ(skb, dev);
 
 	if (CFG.filter_mark) {
 		mark = BPF_CORE_READ(skb, mark);
@@ -349,7 +415,7 @@ static __always_inline int handle_skb(struct sk_buff *skb, __u32 slot, __u32 pro
 		pkt = bpf_map_lookup_elem(&pwru_pkt, &slot);
 		if (!pkt)
 			return 0;
-		capture(skb, pkt, &cap);
+		capture(skb, pkt, &cap, &layout);
 	}
 	if (CFG.filter_pcap && pkt) {
 		int ok = cap.l2 ? pwru_pcap_l2(pkt->data, cap.caplen, cap.wirelen)
@@ -384,11 +450,13 @@ static __always_inline int handle_skb(struct sk_buff *skb, __u32 slot, __u32 pro
 		e->flags |= PWRU_KEV_REASON;
 	}
 	if (CFG.output_meta) {
+		if (!CFG.filter_netns && !CFG.filter_ifindex)
+			dev = BPF_CORE_READ(skb, dev);
 		e->flags |= PWRU_KEV_META;
 		e->netns = CFG.filter_netns ? netns : skb_netns(skb, dev);
 		e->mark = CFG.filter_mark ? mark : BPF_CORE_READ(skb, mark);
 		e->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
-		e->len = BPF_CORE_READ(skb, len);
+		e->len = pkt ? layout.len : BPF_CORE_READ(skb, len);
 		e->mtu = skb_mtu(skb, dev);
 		e->protocol = bpf_ntohs(BPF_CORE_READ(skb, protocol));
 	}
