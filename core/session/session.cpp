@@ -239,6 +239,11 @@ int run(const config::Options& opts) {
     throw as_usage(e);
   }
 
+  // What sinks are opened with must outlive them (plugin.h: until close()
+  // returns), so it is declared first and destroyed after the sinks.
+  std::vector<pwru_probe_v1> probe_abi;
+  std::vector<const pwru_probe_v1*> probe_ptrs;
+  std::vector<pwru_session_v1> sessions;
   std::vector<SinkRun> sinks;
   try {
     toml::table text{{"output-meta", opts.output_meta},
@@ -283,14 +288,13 @@ int run(const config::Options& opts) {
   spdlog::debug("attached {} {} probes", backend->attached(), backend->name());
 
   decode::Decoder decoder(backend->probes(), btf->drop_reasons(), mono_to_wall_offset());
-  std::vector<pwru_probe_v1> probe_abi(backend->probes().size());
-  std::vector<const pwru_probe_v1*> probe_ptrs;
+  probe_abi.resize(backend->probes().size());
   for (size_t i = 0; i < probe_abi.size(); ++i) {
     const auto& p = backend->probes()[i];
     probe_abi[i] = pwru_probe_v1{sizeof(pwru_probe_v1), p.kind, p.name.c_str(), p.addr};
     probe_ptrs.push_back(&probe_abi[i]);
   }
-  std::vector<pwru_session_v1> sessions(sinks.size());
+  sessions.resize(sinks.size());
   for (size_t i = 0; i < sinks.size(); ++i) {
     auto& s = sessions[i];
     s.size = sizeof(s);
