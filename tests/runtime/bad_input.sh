@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bad_input: each bad input gives exit code 2 and exactly one line on stderr that names the
+# bad value, and leaves no BPF program or link behind.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+rt_init bad_input
+
+# A backend is "lacking" when the kernel cannot do it: no kprobe PMU means no kprobes; no
+# fprobe (register_fprobe) means no kprobe-multi. Cases for backends this kernel has are
+# skipped (they would start tracing instead of failing).
+have_kprobe() { [ -d /sys/bus/event_source/devices/kprobe ]; }
+have_kprobe_multi() { have_kprobe && grep -qw register_fprobe /proc/kallsyms; }
+
+failures=0
+ran=0
+
+# run_case NAME NEEDLE [--as-nobody] -- ARGS...
+# NEEDLE is a fixed string (or, when it starts with "re:", an extended regex matched
+# case-insensitively) that the stderr line must contain.
+run_case() {
+	local name=$1 needle=$2 nobody=0 rc=0 snap err out lines left
+	shift 2
+	[ "$1" = --as-nobody ] && { nobody=1; shift; }
+	[ "$1" = -- ] && shift
+	snap="$RT_TMP/bpf.$name"
+	err="$RT_TMP/pwru.stderr.$name"
+	out="$RT_TMP/pwru.stdout.$name"
+	rt_bpf_snapshot "$snap"
+	ran=$((ran + 1))
+	local -a cmd=(timeout -k 5 15 "$PWRU" "$@")
+	[ "$nobody" = 1 ] && cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups "${cmd[@]}")
+	(cd / && "${cmd[@]}") >"$out" 2>"$err" </dev/null || rc=$?
+
+	local why=()
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		why+=("still running after 15 s: it accepted the input (killed by timeout)")
+	elif [ "$rc" != 2 ]; then
+		why+=("exit status $rc (expected 2)")
+	fi
+	lines=$(awk 'END {print NR}' "$err")
+	[ "$lines" = 1 ] || why+=("$lines lines on stderr (expected exactly 1)")
+	if [[ $needle == re:* ]]; then
+		grep -qiE -- "${needle#re:}" "$err" || why+=("stderr does not match /${needle#re:}/i")
+	else
+		grep -qF -- "$needle" "$err" || why+=("stderr does not name '$needle'")
+	fi
+	sleep 0.2
+	left=$(rt_bpf_leftover "$snap")
+	if [ -n "$left" ]; then
+		sleep 3
+		left=$(rt_bpf_leftover "$snap")
+		[ -z "$left" ] || why+=("BPF objects left behind: $(tr '\n' ' ' <<<"$left")")
+	fi
+
+	if [ ${#why[@]} -eq 0 ]; then
+		rt_log "ok   $name: $(head -n 1 "$err")"
+	else
+		failures=$((failures + 1))
+		rt_log "FAIL $name: pwru $(printf "%q " "$@")->"
+		printf '       - %s\n' "${why[@]}" >&2
+		sed 's/^/       stderr| /' "$err" >&2
+	fi
+}
+
+run_case pcap-incomplete 'tcp port' -- 'tcp port'
+run_case pcap-bad-host '300.1.1.1' -- 'host 300.1.1.1'
+run_case unknown-flag '--no-such-flag' -- --no-such-flag 'tcp port 8080'
+run_case unknown-backend 'foo' -- --backend foo 'tcp port 8080'
+if have_kprobe; then
+	rt_log "skip backend-kprobe: this kernel has kprobes"
+else
+	run_case backend-kprobe 'kprobe' -- --backend kprobe 'tcp port 8080'
+fi
+if have_kprobe_multi; then
+	rt_log "skip backend-kprobe-multi: this kernel has kprobe-multi"
+else
+	run_case backend-kprobe-multi 'kprobe-multi' -- --backend kprobe-multi 'tcp port 8080'
+fi
+run_case limit-not-a-number 'abc' -- --output-limit-lines abc 'tcp port 8080'
+if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$PWRU"; then
+	run_case not-root 're:root|privilege|permission|CAP_' --as-nobody -- 'tcp port 8080'
+else
+	rt_log "skip not-root: user 65534 cannot execute $PWRU (a parent directory is not searchable)"
+fi
+
+[ "$failures" = 0 ] || rt_fail "$failures of $ran bad-input cases failed"
+rt_log "PASS ($ran cases)"
