@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <iostream>
+#include <limits>
 
 #include "config/options.h"
 #include "util/error.h"
@@ -26,6 +28,15 @@ uint64_t parse_u64(const std::string& flag, const std::string& v) {
   return out;
 }
 
+template <typename T>
+T parse_uint_flag(const std::string& flag, const std::string& v) {
+  uint64_t n = parse_u64(flag, v);
+  if (n > std::numeric_limits<T>::max())
+    throw UsageError("invalid " + flag + " value '" + v + "': must be at most " +
+                     std::to_string(std::numeric_limits<T>::max()));
+  return static_cast<T>(n);
+}
+
 }  // namespace
 
 ParseStatus parse_command_line(int argc, char** argv, Options& o) {
@@ -35,8 +46,18 @@ ParseStatus parse_command_line(int argc, char** argv, Options& o) {
   app.get_formatter()->column_width(36);
 
   std::vector<std::string> words;
-  std::string limit = "0";
+  std::string limit = "0", max_size = "100", max_backups = "0", max_age = "0", netns_len = "16";
   app.add_option("pcap-filter", words, "pcap-filter expression (words are joined with spaces)");
+
+  auto* flt = "Filters";
+  app.add_option("--filter-mark", o.filter_mark, "filter skb mark (format: mark[/mask], e.g. 0xa00/0xf00)")
+      ->group(flt);
+  app.add_option("--filter-netns", o.filter_netns,
+                 "filter netns (\"/proc/<pid>/ns/net\", \"/run/netns/NAME\", \"inode:<inode>\")")
+      ->group(flt);
+  app.add_option("--filter-ifname", o.filter_ifname,
+                 "filter skb ifname in --filter-netns (if not specified, use current netns)")
+      ->group(flt);
 
   app.add_option("--backend", o.backend,
                  "Tracing backend: auto, kprobe-multi, kprobe or tracepoint (default auto)")
@@ -46,12 +67,27 @@ ParseStatus parse_command_line(int argc, char** argv, Options& o) {
   app.add_flag("--output-meta", o.output_meta, "print skb metadata (default true)")->group(out);
   app.add_flag("--output-tuple", o.output_tuple, "print L4 tuple (default true)")->group(out);
   app.add_flag("--output-tcp-flags", o.output_tcp_flags, "print TCP flags")->group(out);
+  app.add_flag("--output-netns-names", o.output_netns_names, "print the names of network namespaces (/run/netns)")
+      ->group(out);
+  app.add_option("--netns-names-max-length", netns_len, "max length of netns names to print (default 16, min 10)")
+      ->group(out);
+  app.add_flag("--output-json", o.output_json, "print output as JSON, one object per line")->group(out);
   app.add_option("--timestamp", o.timestamp,
                  "print timestamp per skb (\"current\", \"relative\", \"absolute\", \"none\")")
       ->group(out);
   app.add_option("--output-limit-lines", limit, "exit the program after the number of events has been received/printed")
       ->group(out);
-  app.add_option("--output-file", o.output_file, "write traces to file")->group(out);
+  app.add_option("--output-file", o.output_file, "write traces to file (appended; rotated by size)")->group(out);
+  app.add_option("--output-file-max-size", max_size, "max size of the output file in MB before it is rotated (default 100)")
+      ->group(out);
+  app.add_option("--output-file-max-backups", max_backups, "max number of rotated files to keep (default 0: all)")
+      ->group(out);
+  app.add_option("--output-file-max-age", max_age, "max days to keep rotated files (default 0: forever)")->group(out);
+  app.add_flag("--output-file-compress", o.output_file_compress, "gzip rotated files")->group(out);
+  app.add_option("--sink", o.sinks,
+                 "add a sink plugin: PLUGIN (stdout) or PLUGIN:FILE, e.g. --sink json:trace.json (repeatable)")
+      ->allow_extra_args(false)  // one value per --sink; later words are the pcap filter
+      ->group(out);
   app.add_option("--ready-file", o.ready_file, "create file after all BPF programs are attached")->group(out);
 
   app.add_flag("--list-plugins", o.list_plugins, "list the plugins pwru can load, and exit")->group("Plugins");
@@ -72,6 +108,20 @@ ParseStatus parse_command_line(int argc, char** argv, Options& o) {
   }
 
   o.output_limit_lines = parse_u64("--output-limit-lines", limit);
+  o.output_file_max_size = parse_uint_flag<uint32_t>("--output-file-max-size", max_size);
+  o.output_file_max_backups = parse_uint_flag<uint32_t>("--output-file-max-backups", max_backups);
+  o.output_file_max_age = parse_uint_flag<uint32_t>("--output-file-max-age", max_age);
+  // pwru clamps to at least 10 (and the flag is a uint8).
+  o.netns_names_max_length = std::max<uint32_t>(10, parse_uint_flag<uint8_t>("--netns-names-max-length", netns_len));
+  if (o.timestamp != "none" && o.timestamp != "current" && o.timestamp != "relative" && o.timestamp != "absolute")
+    // cilium/pwru treats any other value as "current"; a typo deserves an error.
+    throw UsageError("invalid --timestamp value '" + o.timestamp + "': must be none, current, relative or absolute");
+  for (const auto& s : o.sinks) {
+    auto colon = s.find(':');
+    std::string name = s.substr(0, colon);
+    if (name.empty() || (colon != std::string::npos && colon + 1 == s.size()))
+      throw UsageError("invalid --sink value '" + s + "': expected PLUGIN or PLUGIN:FILE");
+  }
   o.pcap_filter.clear();
   for (const auto& w : words) {
     if (!o.pcap_filter.empty()) o.pcap_filter += ' ';

@@ -5,21 +5,34 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace pwru::config {
 
 struct Options {
-  // Filters
+  // Filters (each given one becomes a filter plugin; all must match)
   std::string pcap_filter;  // positional words joined with " "
+  std::string filter_mark;    // mark[/mask]  -> plugin "mark"
+  std::string filter_netns;   // path, NAME or inode:<n> -> plugin "netns"
+  std::string filter_ifname;  // interface name -> plugin "ifname"
   // Probes
   std::string backend;      // "" = auto
   // Output
   bool output_meta = true;
   bool output_tuple = true;
   bool output_tcp_flags = false;
+  bool output_netns_names = false;
+  uint32_t netns_names_max_length = 16;  // clamped to >= 10, as pwru does
   std::string timestamp = "none";
+  bool output_json = false;  // the main sink is "json" instead of "text"
   uint64_t output_limit_lines = 0;
-  std::string output_file;
+  std::string output_file;  // main sink's file ("" = stdout)
+  uint64_t output_file_max_size = 100;  // MB; applies to every file a sink writes
+  uint32_t output_file_max_backups = 0;
+  uint32_t output_file_max_age = 0;  // days
+  bool output_file_compress = false;
+  // Extra sinks: "PLUGIN" (stdout) or "PLUGIN:FILE" (our addition).
+  std::vector<std::string> sinks;
   std::string ready_file;
   // Misc
   bool debug = false;

@@ -57,6 +57,7 @@ bool Decoder::decode(const void* data, size_t size, EventSlot& slot) {
     ev.mtu = k.mtu;
     ev.protocol = k.protocol;
     ev.ifname = ifaces_.get(k.netns, k.ifindex);
+    if (netns_names_) ev.netns_name = netns_names_->get(k.netns);
   }
   if (k.flags & PWRU_KEV_TUPLE) {
     ev.flags |= PWRU_EV_TUPLE;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -38,6 +39,8 @@ class Decoder {
 
   uint64_t malformed() const { return malformed_; }
   ProcessNames& processes() { return procs_; }
+  // Fill pwru_event_v1.netns_name from /run/netns (--output-netns-names).
+  void enable_netns_names(std::string dir = "/run/netns") { netns_names_.emplace(std::move(dir)); }
 
  private:
   const std::vector<attach::Probe>& probes_;
@@ -45,6 +48,7 @@ class Decoder {
   int64_t mono_to_wall_;
   ProcessNames procs_;
   InterfaceNames ifaces_;
+  std::optional<NetnsNames> netns_names_;
   uint64_t malformed_ = 0;
 };
 

@@ -106,3 +106,32 @@ const char* InterfaceNames::get(uint32_t netns, uint32_t ifindex) {
 }
 
 }  // namespace pwru::decode
+
+namespace pwru::decode {
+
+void NetnsNames::rescan() {
+  std::error_code ec;
+  std::map<std::string, uint32_t> found;  // sorted: the first name wins for an inode
+  for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
+    uint32_t ino = netns_inode(e.path().string());
+    if (ino != 0) found.emplace(e.path().filename().string(), ino);
+  }
+  for (const auto& [name, ino] : found) {
+    const std::string*& slot = names_[ino];
+    if (slot == nullptr || *slot != name) slot = &arena_.emplace_back(name);
+  }
+  last_scan_ = std::chrono::steady_clock::now();
+  scanned_ = true;
+}
+
+const char* NetnsNames::get(uint32_t inode) {
+  if (inode == 0) return nullptr;
+  auto it = names_.find(inode);
+  if (it != names_.end()) return it->second->c_str();
+  if (scanned_ && std::chrono::steady_clock::now() - last_scan_ < std::chrono::seconds(1)) return nullptr;
+  rescan();
+  it = names_.find(inode);
+  return it != names_.end() ? it->second->c_str() : nullptr;
+}
+
+}  // namespace pwru::decode

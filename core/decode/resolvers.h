@@ -41,6 +41,23 @@ class InterfaceNames {
   bool scanned_ = false;
 };
 
+// Names of network namespaces, as `ip netns` knows them (/run/netns/NAME),
+// by inode (cilium/pwru --output-netns-names). A miss rescans the folder at
+// most once per second, so namespaces created after start get names too.
+class NetnsNames {
+ public:
+  explicit NetnsNames(std::string dir = "/run/netns") : dir_(std::move(dir)) {}
+  const char* get(uint32_t inode);
+
+ private:
+  void rescan();
+  std::string dir_;
+  std::unordered_map<uint32_t, const std::string*> names_;
+  std::deque<std::string> arena_;
+  std::chrono::steady_clock::time_point last_scan_{};
+  bool scanned_ = false;
+};
+
 // Lists (ifindex, name) of the namespace open at `netns_fd`.
 std::unordered_map<uint32_t, std::string> list_interfaces(int netns_fd);
 

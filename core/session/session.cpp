@@ -19,6 +19,7 @@
 
 #include <array>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -84,7 +85,12 @@ void merge_spec(const std::string& plugin, const pwru_filter_spec_v1& s, FilterP
     c.mark_mask = s.mark_mask;
   }
   if (s.meta_flags & PWRU_META_NETNS) {
-    if (c.filter_netns) throw UsageError("filter '" + plugin + "': a netns filter is already set");
+    // --filter-ifname implies a netns check too (an ifindex is only unique
+    // within a namespace): the same namespace twice is fine.
+    if (c.filter_netns && c.netns != s.netns)
+      throw UsageError("filter '" + plugin + "': network namespace inode " + std::to_string(s.netns) +
+                       " conflicts with the namespace of another filter (inode " + std::to_string(c.netns) +
+                       "); no packet could match both");
     c.filter_netns = 1;
     c.netns = s.netns;
   }
@@ -211,6 +217,56 @@ int list_plugins() {
   return 0;
 }
 
+// One sink to open: which plugin, its table, where it writes.
+struct SinkSpec {
+  std::string plugin;
+  std::string path;  // "" = stdout
+  toml::table table;
+  std::string origin;
+};
+
+// The output options of the command line as the table of a built-in sink.
+// Other plugins get an empty table: they would reject keys they do not know.
+toml::table output_table(const std::string& plugin, const config::Options& o) {
+  if (plugin != "text" && plugin != "json") return {};
+  toml::table t{{"output-meta", o.output_meta},
+                {"output-tuple", o.output_tuple},
+                {"output-tcp-flags", o.output_tcp_flags},
+                {"output-netns-names", o.output_netns_names},
+                {"timestamp", o.timestamp}};
+  if (plugin == "text") t.insert("netns-names-max-length", static_cast<int64_t>(o.netns_names_max_length));
+  return t;
+}
+
+std::vector<SinkSpec> sink_specs(const config::Options& o) {
+  std::vector<SinkSpec> out;
+  const std::string main = o.output_json ? "json" : "text";
+  out.push_back({main, o.output_file, output_table(main, o), "command line"});
+  for (const auto& s : o.sinks) {
+    auto colon = s.find(':');
+    SinkSpec spec;
+    spec.plugin = s.substr(0, colon);
+    spec.path = colon == std::string::npos ? "" : s.substr(colon + 1);
+    spec.table = output_table(spec.plugin, o);
+    spec.origin = "--sink " + s;
+    out.push_back(std::move(spec));
+  }
+  // Two sinks interleaving lines in one stream would corrupt both.
+  for (size_t i = 0; i < out.size(); ++i)
+    for (size_t j = i + 1; j < out.size(); ++j) {
+      auto canon = [](const std::string& p) {
+        if (p.empty() || p == "-") return std::string("stdout");
+        std::error_code ec;
+        auto c = std::filesystem::weakly_canonical(p, ec);
+        return ec ? p : c.string();
+      };
+      if (canon(out[i].path) == canon(out[j].path))
+        throw UsageError("sinks '" + out[i].plugin + "' and '" + out[j].plugin + "' both write to " +
+                         canon(out[i].path) + "; give one of them a file (--sink PLUGIN:FILE)");
+    }
+  return out;
+}
+
 }  // namespace
 
 int run(const config::Options& opts) {
@@ -230,6 +286,18 @@ int run(const config::Options& opts) {
   env.pkt_buf_size = PWRU_PKT_BUF;
   env.self_netns = decode::netns_inode("/proc/self/ns/net");
   try {
+    // Cheap metadata checks first (the kernel program runs them in cost
+    // order anyway); each given filter is its own plugin.
+    if (!opts.filter_mark.empty())
+      filters.push_back(host.create_filter("mark", toml_text(toml::table{{"mark", opts.filter_mark}}), "command line"));
+    if (!opts.filter_netns.empty())
+      filters.push_back(
+          host.create_filter("netns", toml_text(toml::table{{"netns", opts.filter_netns}}), "command line"));
+    if (!opts.filter_ifname.empty()) {
+      toml::table t{{"ifname", opts.filter_ifname}};
+      if (!opts.filter_netns.empty()) t.insert("netns", opts.filter_netns);
+      filters.push_back(host.create_filter("ifname", toml_text(t), "command line"));
+    }
     if (!opts.pcap_filter.empty()) {
       filters.push_back(host.create_filter("pcap", toml_text(toml::table{{"expr", opts.pcap_filter}}),
                                            "command line"));
@@ -246,12 +314,10 @@ int run(const config::Options& opts) {
   std::vector<pwru_session_v1> sessions;
   std::vector<SinkRun> sinks;
   try {
-    toml::table text{{"output-meta", opts.output_meta},
-                     {"output-tuple", opts.output_tuple},
-                     {"output-tcp-flags", opts.output_tcp_flags},
-                     {"timestamp", opts.timestamp}};
-    auto inst = host.create_sink("text", toml_text(text), "command line");
-    sinks.push_back(SinkRun{Writer::open(opts.output_file), std::move(inst)});
+    for (const auto& spec : sink_specs(opts)) {
+      auto inst = host.create_sink(spec.plugin, toml_text(spec.table), spec.origin);
+      sinks.push_back(SinkRun{Writer::open(spec.path), std::move(inst)});
+    }
   } catch (const plugin::PluginError& e) {
     throw as_usage(e);
   }
@@ -275,7 +341,7 @@ int run(const config::Options& opts) {
   // 3. The kernel program.
   bpf::ProgramOptions po;
   po.cfg = plan.cfg;
-  po.cfg.output_meta = opts.output_meta;
+  po.cfg.output_meta = opts.output_meta || opts.output_netns_names;
   po.cfg.output_tuple = opts.output_tuple;
   po.pcap_l2 = plan.l2;
   po.pcap_l3 = plan.l3;
@@ -288,6 +354,7 @@ int run(const config::Options& opts) {
   spdlog::debug("attached {} {} probes", backend->attached(), backend->name());
 
   decode::Decoder decoder(backend->probes(), btf->drop_reasons(), mono_to_wall_offset());
+  if (opts.output_netns_names) decoder.enable_netns_names();
   probe_abi.resize(backend->probes().size());
   for (size_t i = 0; i < probe_abi.size(); ++i) {
     const auto& p = backend->probes()[i];

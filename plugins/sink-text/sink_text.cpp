@@ -4,6 +4,7 @@
 // host's writer through the C++ SDK.
 #include "sink_text.h"
 
+#include <algorithm>
 #include <string>
 #include <system_error>
 
@@ -15,6 +16,9 @@ Options TextSink::parse_options(pwru::sdk::Config& cfg) {
   o.output_tuple = cfg.get_or<bool>("output-tuple", o.output_tuple);
   o.output_tcp_flags = cfg.get_or<bool>("output-tcp-flags", o.output_tcp_flags);
   o.output_caller = cfg.get_or<bool>("output-caller", o.output_caller);
+  o.output_netns_names = cfg.get_or<bool>("output-netns-names", o.output_netns_names);
+  // pwru's flag is a uint8 clamped to at least 10.
+  o.netns_names_max_length = std::max<size_t>(10, cfg.get_or<uint8_t>("netns-names-max-length", 16));
   std::string ts = cfg.get_or<std::string>("timestamp", "none");
   auto mode = parse_timestamp(ts);
   if (!mode)

@@ -10,7 +10,7 @@
 namespace pwru::text {
 
 // TOML keys (see kConfigDoc): output-meta, output-tuple, output-tcp-flags,
-// output-caller, timestamp. open() writes the header; write() formats a whole
+// output-caller, timestamp, output-netns-names, netns-names-max-length. open() writes the header; write() formats a whole
 // batch into one buffer and hands it to the host's writer in one call.
 class TextSink final : public pwru::sdk::Sink {
  public:
@@ -41,6 +41,8 @@ inline constexpr const char* kConfigDoc =
     "output-tuple = true       # TUPLE column: saddr:sport->daddr:dport(proto) (pwru --output-tuple)\n"
     "output-tcp-flags = false  # TCP flags in the tuple, e.g. (tcp:SYN|ACK) (pwru --output-tcp-flags)\n"
     "output-caller = false     # CALLER column: the calling kernel symbol (pwru --output-caller)\n"
-    "timestamp = \"none\"        # none | current | relative | absolute (pwru --timestamp)\n";
+    "timestamp = \"none\"        # none | current | relative | absolute (pwru --timestamp)\n"
+    "output-netns-names = false  # NETNS NAME column, names from /run/netns (pwru --output-netns-names)\n"
+    "netns-names-max-length = 16 # width of that column, at least 10 (pwru --netns-names-max-length)\n";
 
 }  // namespace pwru::text

@@ -380,6 +380,13 @@ Formatter::Formatter(const Options& opts) : opts_(opts) {
     fmt::format_to(out, " {:<10} {:<8} {:>16} {:<6} {:<5} {:<5}", "NETNS", "MARK/x",
                    "     IFACE      ", "PROTO", "MTU", "LEN");
   }
+  if (opts_.output_netns_names) {
+    // centerAlignString("NETNS NAME", N), printed without a leading space.
+    char tmp[256];
+    size_t w = opts_.netns_names_max_length;
+    char* e = put_centered(tmp, "NETNS NAME", 10, w);
+    b.append(tmp, e);
+  }
   if (opts_.output_tuple) fmt::format_to(out, " TUPLE");
   fmt::format_to(out, " FUNC");
   if (opts_.output_caller) fmt::format_to(out, " CALLER");
@@ -432,7 +439,8 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
   // ones are added as they are. The process and iface columns are at most
   // 16 bytes of text plus 16 of padding after truncation.
   size_t bound = 400 + func_n + reason_n + caller_n + max_tuple_len_ + kMaxTupleLen +
-                 max_func_len_ + kProcessWidth * 2 + kIfaceWidth * 2;
+                 max_func_len_ + kProcessWidth * 2 + kIfaceWidth * 2 +
+                 (opts_.output_netns_names ? opts_.netns_names_max_length * 2 : 0);
   size_t old_size = out.size();
   out.resize(old_size + bound);
   char* p = out.data() + old_size;
@@ -537,6 +545,24 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
     col = p;
     p = put_dec(p, meta ? ev.len : 0);
     p = pad_right(col, p, kLenWidth);
+  }
+
+  // NETNS NAME: the name centred in N (`~`-truncated like IFACE), or N
+  // spaces when the namespace has no name; no leading space, as in pwru.
+  if (opts_.output_netns_names) {
+    const size_t w = opts_.netns_names_max_length;
+    const char* name = (ev.flags & PWRU_EV_META) != 0 && ev.size >= sizeof(pwru_event_v1) ? ev.netns_name : nullptr;
+    size_t n = name != nullptr ? std::strlen(name) : 0;
+    if (n == 0) {
+      p = put_spaces(p, w);
+    } else {
+      char tmp[256];
+      if (size_t t = tilde_truncate(name, n, w, tmp); t != 0) {
+        name = tmp;
+        n = t;
+      }
+      p = put_centered(p, name, n, w);
+    }
   }
 
   // " %-*s" of the tuple, padded to the widest tuple seen so far.

@@ -38,6 +38,8 @@ struct Options {
   bool output_tcp_flags = false;  // `tcp:SYN|ACK` in the tuple
   Timestamp timestamp = Timestamp::none;
   bool output_caller = false;  // FUNC padded to the widest seen, then ` <caller>`
+  bool output_netns_names = false;     // NETNS NAME column (names from /run/netns)
+  size_t netns_names_max_length = 16;  // its width (pwru: --netns-names-max-length, min 10)
 };
 
 // Remembers the last ktime of every skb address (pwru's lastSeenSkb): an

@@ -78,6 +78,36 @@ else
 	run_case backend-kprobe-multi 'kprobe-multi' -- --backend kprobe-multi 'tcp port 8080'
 fi
 run_case limit-not-a-number 'abc' -- --output-limit-lines abc 'tcp port 8080'
+# Filters (each a plugin; all judged before anything is loaded).
+run_case mark-three-parts '1/2/3' -- --filter-mark 1/2/3
+run_case mark-bad-hex '0xZZ' -- --filter-mark 0xZZ
+run_case mark-negative "'-1'" -- --filter-mark=-1
+run_case mark-over-32-bits '0x100000000' -- --filter-mark 0x100000000
+run_case mask-over-32-bits "'0x1ffffffff'" -- --filter-mark 1/0x1ffffffff
+run_case mask-empty "'5/'" -- --filter-mark 5/
+run_case mask-zero 'mask 0' -- --filter-mark 0/0
+run_case netns-missing-file '/nonexistent/netns' -- --filter-netns /nonexistent/netns
+run_case netns-not-a-netns '/etc/hostname' -- --filter-netns /etc/hostname
+run_case netns-bad-inode 'inode:abc' -- --filter-netns inode:abc
+run_case netns-inode-zero 'inode:0' -- --filter-netns inode:0
+run_case netns-unknown-name 'pwru-no-such-ns' -- --filter-netns pwru-no-such-ns
+run_case ifname-unknown "re:'pwrunosuch0'.*it has: .*lo" -- --filter-ifname pwrunosuch0
+run_case ifname-too-long 'abcdefghijklmnopq' -- --filter-ifname abcdefghijklmnopq
+run_case ifname-with-inode 'inode:' -- --filter-ifname lo --filter-netns inode:4026531840
+run_case ifname-netns-missing '/nonexistent/netns' -- --filter-ifname lo --filter-netns /nonexistent/netns
+# Output options.
+run_case timestamp-unknown 'sometimes' -- --timestamp sometimes
+run_case max-size-not-a-number "'1MB'" -- --output-file-max-size 1MB --output-file "$RT_TMP/never.log"
+run_case max-backups-negative "'-3'" -- --output-file-max-backups=-3
+run_case max-age-overflow '99999999999' -- --output-file-max-age 99999999999
+run_case netns-names-length '300' -- --netns-names-max-length 300
+run_case output-file-unwritable '/proc/pwru-no-such-dir' -- --output-file /proc/pwru-no-such-dir/out.log
+run_case sink-unknown "'pwru-no-such-sink'" -- --sink "pwru-no-such-sink:$RT_TMP/never.out"
+run_case sink-empty-file "'json:'" -- --sink json:
+run_case sinks-share-stdout 'stdout' -- --output-json --sink text
+run_case sinks-share-file 'both write to' -- --output-file "$RT_TMP/same.log" --sink "json:$RT_TMP/same.log"
+[ ! -e "$RT_TMP/never.log" ] && [ ! -e "$RT_TMP/never.out" ] || rt_fail "a rejected run created its output file"
+
 if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$PWRU"; then
 	run_case not-root 're:root|privilege|permission|CAP_' --as-nobody -- 'tcp port 8080'
 else

@@ -168,6 +168,40 @@ rt_topology() {
 	ip -n "$RT_NSS" link set "$RT_DEVS" up || rt_fail "link up $RT_DEVS"
 }
 
+# rt_topology2: a second, separate client/server pair on 203.0.113.0/24 (for tests that
+# need traffic in namespaces pwru must tell apart):
+#   client RT_NSC2: RT_DEVC2, 203.0.113.1/24    server RT_NSS2: RT_DEVS2, 203.0.113.10/24
+RT_CLIENT4B=203.0.113.1
+RT_SERVER4B=203.0.113.10
+rt_topology2() {
+	RT_NSC2="$RT_NETNS_PREFIX-$$-c2"
+	RT_NSS2="$RT_NETNS_PREFIX-$$-s2"
+	RT_DEVC2=rtc2
+	RT_DEVS2=rts2
+	rt_netns_add "$RT_NSC2"
+	rt_netns_add "$RT_NSS2"
+	ip -n "$RT_NSC2" link add "$RT_DEVC2" type veth peer name "$RT_DEVS2" netns "$RT_NSS2" ||
+		rt_fail "cannot create the second veth pair"
+	ip -n "$RT_NSC2" addr add "$RT_CLIENT4B/24" dev "$RT_DEVC2" || rt_fail "addr $RT_CLIENT4B"
+	ip -n "$RT_NSS2" addr add "$RT_SERVER4B/24" dev "$RT_DEVS2" || rt_fail "addr $RT_SERVER4B"
+	ip -n "$RT_NSC2" link set "$RT_DEVC2" up || rt_fail "link up $RT_DEVC2"
+	ip -n "$RT_NSS2" link set "$RT_DEVS2" up || rt_fail "link up $RT_DEVS2"
+}
+
+# rt_netns_inode NS: inode of a test namespace (what pwru prints in NETNS).
+rt_netns_inode() { stat -L -c %i "/run/netns/$1"; }
+
+# rt_assert_column COL VALUE [FILE]: every event line has VALUE in awk column COL.
+rt_assert_column() {
+	local col=$1 want=$2 f=${3:-$RT_PWRU_OUT} bad
+	bad=$(awk -v c="$col" -v w="$want" 'NR > 1 && NF > 5 && $c != w' "$f")
+	if [ -n "$bad" ]; then
+		sed 's/^/  | /' <<<"$bad" >&2
+		rt_fail "lines above have column $col != $want"
+	fi
+	rt_log "ok: every event line has '$want' in column $col"
+}
+
 # rt_ns_exec NS CMD...: run CMD in namespace NS.
 rt_ns_exec() {
 	local ns=$1

@@ -76,3 +76,46 @@ TEST(Cli, BadInputIsOneLineNamingTheValue) {
   EXPECT_NE(error_of({"--no-such-flag"}).find("--no-such-flag"), std::string::npos);
   EXPECT_NE(error_of({"--output-limit-lines", "abc"}).find("'abc'"), std::string::npos);
 }
+
+TEST(Cli, FilterAndOutputFlags) {
+  Options o;
+  parse({"--filter-mark", "0xa00/0xf00", "--filter-netns", "/run/netns/x", "--filter-ifname", "eth0",
+         "--output-json", "--output-netns-names", "--netns-names-max-length", "3", "--output-file-max-size", "5",
+         "--output-file-max-backups", "2", "--output-file-max-age", "7", "--output-file-compress", "--sink",
+         "json:/tmp/a.json", "--sink", "text:/tmp/b.txt", "tcp", "port", "80"},
+        o);
+  EXPECT_EQ(o.filter_mark, "0xa00/0xf00");
+  EXPECT_EQ(o.filter_netns, "/run/netns/x");
+  EXPECT_EQ(o.filter_ifname, "eth0");
+  EXPECT_TRUE(o.output_json);
+  EXPECT_TRUE(o.output_netns_names);
+  EXPECT_EQ(o.netns_names_max_length, 10u);  // clamped to pwru's minimum
+  EXPECT_EQ(o.output_file_max_size, 5u);
+  EXPECT_EQ(o.output_file_max_backups, 2u);
+  EXPECT_EQ(o.output_file_max_age, 7u);
+  EXPECT_TRUE(o.output_file_compress);
+  EXPECT_EQ(o.sinks, (std::vector<std::string>{"json:/tmp/a.json", "text:/tmp/b.txt"}));
+  // --sink takes one value: the words after it are still the pcap filter.
+  EXPECT_EQ(o.pcap_filter, "tcp port 80");
+}
+
+TEST(Cli, OutputDefaultsMatchPwru) {
+  Options o;
+  parse({}, o);
+  EXPECT_FALSE(o.output_json);
+  EXPECT_EQ(o.output_file_max_size, 100u);
+  EXPECT_EQ(o.output_file_max_backups, 0u);
+  EXPECT_EQ(o.output_file_max_age, 0u);
+  EXPECT_FALSE(o.output_file_compress);
+  EXPECT_EQ(o.netns_names_max_length, 16u);
+  EXPECT_TRUE(o.sinks.empty());
+}
+
+TEST(Cli, BadOutputValues) {
+  EXPECT_NE(error_of({"--timestamp", "later"}).find("'later'"), std::string::npos);
+  EXPECT_NE(error_of({"--output-file-max-size", "-1"}).find("'-1'"), std::string::npos);
+  EXPECT_NE(error_of({"--output-file-max-age", "1e3"}).find("'1e3'"), std::string::npos);
+  EXPECT_NE(error_of({"--netns-names-max-length", "256"}).find("'256'"), std::string::npos);
+  EXPECT_NE(error_of({"--sink", ":x"}).find("':x'"), std::string::npos);
+  EXPECT_NE(error_of({"--sink", "json:"}).find("'json:'"), std::string::npos);
+}

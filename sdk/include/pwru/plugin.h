@@ -159,6 +159,8 @@ struct pwru_event_v1 {
 	uint32_t wirelen;      /* length of the packet on the wire from that header */
 	uint32_t linktype;     /* PWRU_LINKTYPE_* */
 	uint32_t reserved1;
+	/* Name of the packet's netns from /run/netns (--output-netns-names), or NULL. */
+	const char *netns_name;
 };
 
 /* One attached probe point; pwru_event_v1.probe_id indexes these. */
