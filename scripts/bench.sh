@@ -3,7 +3,8 @@
 # Prints pwru's performance figures (never fails on a number):
 #   1. in-kernel cost per hit (kernel BPF stats) beside floor programs,
 #   2. CPU used by an idle pwru over 10 s (no polling loop: expect ~0),
-#   3. userspace text formatting throughput (Google Benchmark).
+#   3. userspace text formatting throughput (Google Benchmark),
+#   4. userspace decode + format per event, text and JSON (Google Benchmark).
 # Traffic stays on loopback. Needs root and a build (scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,4 +37,12 @@ if [ -x "$BUILD/plugins/sink-text/bench/bench_sink_text" ]; then
   "$BUILD/plugins/sink-text/bench/bench_sink_text" --benchmark_min_time=0.5 2>/dev/null | grep -E "^(BM_|Benchmark|-)" || true
 else
   echo "(bench_sink_text not built)"
+fi
+
+echo
+echo "== 4. decode + format throughput (ring buffer record -> text / JSON line; one core)"
+if [ -x "$BUILD/tests/bench/bench_decode_format" ]; then
+  "$BUILD/tests/bench/bench_decode_format" --benchmark_min_time=0.5 2>/dev/null | grep -E "^(BM_|Benchmark|-)" || true
+else
+  echo "(bench_decode_format not built)"
 fi

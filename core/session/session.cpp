@@ -205,6 +205,14 @@ class EventPump {
   bool dirty_ = false;
 };
 
+// A sink failed while writing: the writer knows why in plainer words
+// (e.g. which rotation failed) than the sink's "writing output: ...".
+[[noreturn]] void rethrow_with_writer_error(const std::vector<SinkRun>& sinks) {
+  for (const auto& s : sinks)
+    if (!s.writer.error().empty()) throw Error(s.writer.error());
+  throw;
+}
+
 void touch_ready_file(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) throw Error(sys_error("cannot create ready file '" + path + "'"));
@@ -314,10 +322,17 @@ int run(const config::Options& opts) {
   std::vector<pwru_session_v1> sessions;
   std::vector<SinkRun> sinks;
   try {
-    for (const auto& spec : sink_specs(opts)) {
-      auto inst = host.create_sink(spec.plugin, toml_text(spec.table), spec.origin);
-      sinks.push_back(SinkRun{Writer::open(spec.path), std::move(inst)});
-    }
+    // Every plugin first, then the files: a refused sink leaves no file behind.
+    std::vector<plugin::SinkInstance> insts;
+    const auto specs = sink_specs(opts);
+    for (const auto& spec : specs) insts.push_back(host.create_sink(spec.plugin, toml_text(spec.table), spec.origin));
+    RotateOptions ro;
+    ro.max_size_mb = opts.output_file_max_size;
+    ro.max_backups = opts.output_file_max_backups;
+    ro.max_age_days = opts.output_file_max_age;
+    ro.compress = opts.output_file_compress;
+    for (size_t i = 0; i < specs.size(); ++i)
+      sinks.push_back(SinkRun{Writer::open(specs[i].path, ro), std::move(insts[i])});
   } catch (const plugin::PluginError& e) {
     throw as_usage(e);
   }
@@ -414,7 +429,7 @@ int run(const config::Options& opts) {
       consume();
     }
   } catch (const plugin::PluginError& e) {
-    if (!pump.broken_pipe()) throw;
+    if (!pump.broken_pipe()) rethrow_with_writer_error(sinks);
   }
 
   // 6. Teardown: detach first, then drain what the kernel already emitted.
@@ -424,7 +439,7 @@ int run(const config::Options& opts) {
     try {
       consume();
     } catch (const plugin::PluginError&) {
-      if (!pump.broken_pipe()) throw;
+      if (!pump.broken_pipe()) rethrow_with_writer_error(sinks);
     }
   }
   if (!pump.broken_pipe()) {

@@ -120,7 +120,8 @@ TEST_F(SinkTextAbi, Descriptor) {
     pos = nl == std::string::npos ? doc.size() : nl + 1;
   }
   EXPECT_EQ(keys, (std::vector<std::string>{"output-meta", "output-tuple", "output-tcp-flags",
-                                            "output-caller", "timestamp"}));
+                                            "output-caller", "timestamp", "output-netns-names",
+                                            "netns-names-max-length"}));
 }
 
 TEST_F(SinkTextAbi, CreateOpenWriteFlushCloseDestroy) {

@@ -79,8 +79,10 @@ struct pwru_writer_v1 {
 	uint32_t is_terminal; /* 1 when the stream is a terminal */
 	void *ctx;
 	/*
-	 * Writes `len` bytes as one unit: the host never splits one call
-	 * across two rotated files. Returns 0 or a negative errno.
+	 * Writes `len` bytes. A call that fits in a rotated file's maximum
+	 * size goes into one file whole; a larger one is cut only at '\n', so
+	 * a line is never split (write whole lines, or whole records of a
+	 * binary format that does not rotate). Returns 0 or a negative errno.
 	 */
 	int (*write)(void *ctx, const void *buf, size_t len);
 	/* Pushes buffered bytes to the kernel (a live reader sees them). */

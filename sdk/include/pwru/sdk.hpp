@@ -82,7 +82,8 @@ class Config {
     const toml::node* n = table_.get(key);
     if (n == nullptr) return std::nullopt;
     if constexpr (std::is_same_v<T, bool>) {
-      if (auto v = n->value<bool>()) return *v;
+      // is_boolean first: toml++'s value<bool>() would also convert 0/1.
+      if (n->is_boolean()) return *n->value<bool>();
       throw type_error(key, "a boolean");
     } else if constexpr (std::is_integral_v<T>) {
       if (!n->is_integer()) throw type_error(key, "an integer");
@@ -116,10 +117,14 @@ class Config {
   std::string where(const std::string& key) const {
     const toml::node* n = table_.get(key);
     std::string s = origin_;
-    if (n != nullptr && n->source().begin.line != 0)
-      s += ":" + std::to_string(n->source().begin.line) + ":" +
-           std::to_string(n->source().begin.column);
-    return s + ": " + key;
+    if (n != nullptr && n->source().begin.line != 0) {
+      // Appended piece by piece: GCC 12 -O3 warns (-Wrestrict, a false
+      // positive) on the operator+ chain.
+      s.append(":").append(std::to_string(n->source().begin.line));
+      s.append(":").append(std::to_string(n->source().begin.column));
+    }
+    s.append(": ").append(key);
+    return s;
   }
 
  private:
