@@ -16,6 +16,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 #include "pwru_event.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -49,6 +50,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } pwru_lost SEC(".maps");
+
+/* Kernel stacks for --output-stack; userspace deletes each id it reads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, PWRU_STACK_ENTRIES);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, PWRU_STACK_DEPTH * sizeof(__u64));
+} pwru_stacks SEC(".maps");
 
 /*
  * Packet filter slots. The core replaces each body with the eBPF a filter
@@ -378,8 +387,8 @@ static __always_inline void count_lost(void)
  * probed function's address (0 for tracepoints); `reason` is valid when
  * has_reason.
  */
-static __always_inline int handle_skb(struct sk_buff *skb, __u32 slot, __u32 probe_id, __u64 ip,
-				      __u64 reason, bool has_reason)
+static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot, __u32 probe_id,
+				      __u64 ip, __u64 reason, bool has_reason, __u64 caller)
 {
 	struct net_device *dev = NULL;
 	struct pwru_kevent *e;
@@ -449,6 +458,17 @@ static __always_inline int handle_skb(struct sk_buff *skb, __u32 slot, __u32 pro
 		e->reason = reason;
 		e->flags |= PWRU_KEV_REASON;
 	}
+	if (CFG.output_caller && caller) {
+		e->caller = caller;
+		e->flags |= PWRU_KEV_CALLER;
+	}
+	if (CFG.output_stack) {
+		long id = bpf_get_stackid(ctx, &pwru_stacks, BPF_F_FAST_STACK_CMP);
+		if (id >= 0) {
+			e->stack_id = id;
+			e->flags |= PWRU_KEV_STACK;
+		}
+	}
 	if (CFG.output_meta) {
 		if (!CFG.filter_netns && !CFG.filter_ifindex)
 			dev = BPF_CORE_READ(skb, dev);
@@ -517,8 +537,8 @@ static __always_inline __u64 tp_pick(const __u64 *a, __u32 pos)
 		skb = (void *)tp_pick(a, skb_pos);                                       \
 		reason = tp_pick(a, reason_pos);                                         \
                                                                                          \
-		return handle_skb(skb, K, cookie & PWRU_COOKIE_PROBE_MASK, 0, reason,    \
-				  reason_pos != 0);                                      \
+		return handle_skb(ctx, skb, K, cookie & PWRU_COOKIE_PROBE_MASK, 0,       \
+				  reason, reason_pos != 0, 0);                           \
 	}
 
 PWRU_RAW_TP(1)
@@ -526,3 +546,45 @@ PWRU_RAW_TP(2)
 PWRU_RAW_TP(3)
 PWRU_RAW_TP(4)
 PWRU_RAW_TP(5)
+
+/*
+ * kprobe and kprobe.multi entries: program K takes the skb from argument K.
+ * The cookie (one per function, also with kprobe.multi) carries the probe
+ * id and the drop-reason position, as for raw tracepoints. Registers are
+ * read at constant offsets; the return address sits at the stack pointer
+ * on entry (pwru's --output-caller).
+ */
+static __always_inline int handle_kprobe(struct pt_regs *ctx, __u32 skb_pos, __u32 slot)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 reason_pos = (cookie >> PWRU_COOKIE_REASON_POS_SHIFT) & 0xf;
+	/* Constant-offset context loads first (the verifier refuses a
+	 * computed offset into pt_regs), then pick from the stack copy. */
+	__u64 a[5] = {PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx), PT_REGS_PARM4(ctx),
+		      PT_REGS_PARM5(ctx)};
+	struct sk_buff *skb = (void *)tp_pick(a, skb_pos);
+	__u64 caller = 0;
+
+	if (CFG.output_caller)
+		bpf_probe_read_kernel(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx));
+	return handle_skb(ctx, skb, slot, cookie & PWRU_COOKIE_PROBE_MASK, 0, tp_pick(a, reason_pos),
+			  reason_pos != 0, caller);
+}
+
+#define PWRU_KPROBE(K)                                          \
+	SEC("kprobe/pwru")                                      \
+	int pwru_kprobe_##K(struct pt_regs *ctx)                \
+	{                                                       \
+		return handle_kprobe(ctx, K, 5 + K);            \
+	}                                                       \
+	SEC("kprobe.multi/pwru")                                \
+	int pwru_kmulti_##K(struct pt_regs *ctx)                \
+	{                                                       \
+		return handle_kprobe(ctx, K, 10 + K);           \
+	}
+
+PWRU_KPROBE(1)
+PWRU_KPROBE(2)
+PWRU_KPROBE(3)
+PWRU_KPROBE(4)
+PWRU_KPROBE(5)

@@ -33,6 +33,12 @@
 #define PWRU_KEV_REASON (1u << 2)
 #define PWRU_KEV_L2 (1u << 3)   /* packet bytes start at the MAC header */
 #define PWRU_KEV_PACKET (1u << 4) /* caplen packet bytes follow the record */
+#define PWRU_KEV_CALLER (1u << 5) /* caller holds the return address */
+#define PWRU_KEV_STACK (1u << 6)  /* stack_id is valid */
+
+/* Kernel stacks kept for --output-stack (entries; the reader frees each). */
+#define PWRU_STACK_ENTRIES 4096
+#define PWRU_STACK_DEPTH 50
 
 /* Kernel-side configuration, in .rodata: fixed before load, so disabled
  * features are dead code the verifier removes. */
@@ -48,8 +54,10 @@ struct pwru_bpf_config {
 	__u8 output_meta;
 	__u8 output_tuple;
 	__u8 output_packet;   /* append captured bytes to each event */
-	__u8 pad0;
+	__u8 output_caller;   /* kprobe backends: the return address at entry */
 	__u32 snaplen;        /* bytes appended when output_packet (<= PWRU_PKT_BUF) */
+	__u8 output_stack;    /* kernel stack id (pwru_stacks) in each event */
+	__u8 pad1[3];
 };
 
 struct pwru_ktuple {
@@ -84,18 +92,20 @@ struct pwru_kevent {
 	char comm[16];
 	__u32 caplen;    /* packet bytes copied (and appended if PWRU_KEV_PACKET) */
 	__u32 wirelen;   /* packet length from the header the bytes start at */
+	__s32 stack_id;  /* PWRU_KEV_STACK: id in pwru_stacks (the reader deletes it) */
+	__u32 pad1;
 };
 
 #ifndef __bpf__
 #ifdef __cplusplus
 static_assert(sizeof(struct pwru_ktuple) == 40, "pwru_ktuple layout");
-static_assert(sizeof(struct pwru_kevent) == 144, "pwru_kevent layout");
-static_assert(sizeof(struct pwru_bpf_config) == 28, "pwru_bpf_config layout");
+static_assert(sizeof(struct pwru_kevent) == 152, "pwru_kevent layout");
+static_assert(sizeof(struct pwru_bpf_config) == 32, "pwru_bpf_config layout");
 #endif
 #else
 _Static_assert(sizeof(struct pwru_ktuple) == 40, "pwru_ktuple layout");
-_Static_assert(sizeof(struct pwru_kevent) == 144, "pwru_kevent layout");
-_Static_assert(sizeof(struct pwru_bpf_config) == 28, "pwru_bpf_config layout");
+_Static_assert(sizeof(struct pwru_kevent) == 152, "pwru_kevent layout");
+_Static_assert(sizeof(struct pwru_bpf_config) == 32, "pwru_bpf_config layout");
 #endif
 
 #endif /* PWRU_EVENT_H */

@@ -13,6 +13,8 @@ PACKAGES=(
 	libgtest-dev libgmock-dev libbenchmark-dev
 	# runtime tests and the demo (iputils-ping: ping in the runtime tests)
 	iproute2 iptables nftables iputils-ping curl jq tshark util-linux procps
+	# the VM stage (tests/vm/run.sh: qemu, busybox initramfs, kernel modules)
+	qemu-system-x86 busybox-static kmod xz-utils lz4 zstd cpio
 )
 
 installed() {

@@ -11,6 +11,8 @@
  */
 #ifndef PWRU_VMLINUX_H
 #define PWRU_VMLINUX_H
+/* Tells bpf_tracing.h that struct pt_regs has the kernel's field names. */
+#define __VMLINUX_H__
 
 typedef unsigned char __u8;
 typedef signed char __s8;
@@ -30,7 +32,12 @@ typedef _Bool bool;
 enum bpf_map_type {
 	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_STACK_TRACE = 7,
 	BPF_MAP_TYPE_RINGBUF = 27,
+};
+
+enum {
+	BPF_F_FAST_STACK_CMP = 512, /* (1ULL << 9), bpf_get_stackid() flag */
 };
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
@@ -88,6 +95,31 @@ struct sk_buff {
 
 struct bpf_raw_tracepoint_args {
 	__u64 args[0];
+};
+
+/* x86-64 registers at a kprobe (bpf_tracing.h's PT_REGS_* read these). */
+struct pt_regs {
+	unsigned long r15;
+	unsigned long r14;
+	unsigned long r13;
+	unsigned long r12;
+	unsigned long bp;
+	unsigned long bx;
+	unsigned long r11;
+	unsigned long r10;
+	unsigned long r9;
+	unsigned long r8;
+	unsigned long ax;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+	unsigned long ip;
+	unsigned long cs;
+	unsigned long flags;
+	unsigned long sp;
+	unsigned long ss;
 };
 
 #pragma clang attribute pop

@@ -55,4 +55,9 @@ class Backend {
 
 std::unique_ptr<Backend> make_tracepoint_backend(std::vector<kernel::SkbTracepoint> tps);
 
+// Kernel functions (Probe::addr from kallsyms; 0 = skipped and counted).
+std::unique_ptr<Backend> make_kprobe_multi_backend(std::vector<Probe> probes);
+// One kprobe per function, attached and detached on `threads` threads.
+std::unique_ptr<Backend> make_kprobe_backend(std::vector<Probe> probes, unsigned threads);
+
 }  // namespace pwru::attach

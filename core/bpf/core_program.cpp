@@ -67,13 +67,29 @@ int prepare_load(struct bpf_program* prog, struct bpf_prog_load_opts* opts, long
 // unregistering afterwards corrupts libbpf 1.1's handler table: its
 // unregister path leaves a stale allocation that the next register
 // reallocates.)
+// One handler per entry kind: the raw tracepoint, kprobe and kprobe.multi
+// entries all call the spliced filter stubs. (The custom sections take
+// precedence over libbpf's own "kprobe/..." handling, which would want to
+// auto-attach by name.)
 void register_handler_once() {
-  static const int id = [] {
+  static const int err = [] {
     LIBBPF_OPTS(libbpf_prog_handler_opts, o, .prog_prepare_load_fn = prepare_load);
-    return libbpf_register_prog_handler("raw_tp/pwru", BPF_PROG_TYPE_RAW_TRACEPOINT,
-                                        static_cast<bpf_attach_type>(0), &o);
+    const struct {
+      const char* sec;
+      bpf_prog_type type;
+      bpf_attach_type attach;
+    } kinds[] = {
+        {"raw_tp/pwru", BPF_PROG_TYPE_RAW_TRACEPOINT, static_cast<bpf_attach_type>(0)},
+        {"kprobe/pwru", BPF_PROG_TYPE_KPROBE, static_cast<bpf_attach_type>(0)},
+        {"kprobe.multi/pwru", BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI},
+    };
+    for (const auto& k : kinds) {
+      int id = libbpf_register_prog_handler(k.sec, k.type, k.attach, &o);
+      if (id < 0) return id;
+    }
+    return 0;
   }();
-  if (id < 0) throw Error(sys_error("libbpf_register_prog_handler", id));
+  if (err < 0) throw Error(sys_error("libbpf_register_prog_handler", err));
 }
 
 std::vector<bpf_insn> slot_body(const SlotCode& c) {
@@ -114,6 +130,14 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   bpf_program* raw[] = {skel->progs.pwru_raw_tp_1, skel->progs.pwru_raw_tp_2, skel->progs.pwru_raw_tp_3,
                         skel->progs.pwru_raw_tp_4, skel->progs.pwru_raw_tp_5};
   for (auto* p : raw) bpf_program__set_autoload(p, po.want_raw_tp);
+  bpf_program* kp[] = {skel->progs.pwru_kprobe_1, skel->progs.pwru_kprobe_2, skel->progs.pwru_kprobe_3,
+                       skel->progs.pwru_kprobe_4, skel->progs.pwru_kprobe_5};
+  for (auto* p : kp) bpf_program__set_autoload(p, po.want_kprobe);
+  bpf_program* km[] = {skel->progs.pwru_kmulti_1, skel->progs.pwru_kmulti_2, skel->progs.pwru_kmulti_3,
+                       skel->progs.pwru_kmulti_4, skel->progs.pwru_kmulti_5};
+  for (auto* p : km) bpf_program__set_autoload(p, po.want_kprobe_multi);
+  // The stack map costs memory only when asked for.
+  if (!po.cfg.output_stack) bpf_map__set_max_entries(skel->maps.pwru_stacks, 1);
 
   g_job = &job;
   int err = pwru_bpf__load(skel);
@@ -138,6 +162,20 @@ int CoreProgram::raw_tp_fd(int k) const {
     default: return -1;
   }
 }
+
+int CoreProgram::kprobe_fd(int k) const {
+  bpf_program* p[] = {skel_->progs.pwru_kprobe_1, skel_->progs.pwru_kprobe_2, skel_->progs.pwru_kprobe_3,
+                      skel_->progs.pwru_kprobe_4, skel_->progs.pwru_kprobe_5};
+  return k >= 1 && k <= 5 ? bpf_program__fd(p[k - 1]) : -1;
+}
+
+int CoreProgram::kprobe_multi_fd(int k) const {
+  bpf_program* p[] = {skel_->progs.pwru_kmulti_1, skel_->progs.pwru_kmulti_2, skel_->progs.pwru_kmulti_3,
+                      skel_->progs.pwru_kmulti_4, skel_->progs.pwru_kmulti_5};
+  return k >= 1 && k <= 5 ? bpf_program__fd(p[k - 1]) : -1;
+}
+
+int CoreProgram::stacks_fd() const { return bpf_map__fd(skel_->maps.pwru_stacks); }
 
 int CoreProgram::events_fd() const { return bpf_map__fd(skel_->maps.pwru_events); }
 

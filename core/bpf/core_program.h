@@ -29,6 +29,8 @@ struct ProgramOptions {
   uint32_t ringbuf_bytes = 8u << 20;
   std::string kernel_btf;  // CO-RE target BTF; empty = the running kernel's
   bool want_raw_tp = true; // load the raw tracepoint entry programs
+  bool want_kprobe = false;        // load the kprobe entries
+  bool want_kprobe_multi = false;  // load the kprobe.multi entries
 };
 
 class CoreProgram {
@@ -42,6 +44,11 @@ class CoreProgram {
 
   // Raw tracepoint entry that reads arguments 1..k (k = 1..5).
   int raw_tp_fd(int k) const;
+  // kprobe / kprobe.multi entry whose skb is argument k (k = 1..5).
+  int kprobe_fd(int k) const;
+  int kprobe_multi_fd(int k) const;
+  // BPF_MAP_TYPE_STACK_TRACE of --output-stack.
+  int stacks_fd() const;
   int events_fd() const;
   // Events that did not fit in the ring buffer, per CPU.
   std::vector<uint64_t> lost_per_cpu() const;

@@ -149,3 +149,27 @@ TEST(CoreProgram, VerifierRejectionIsReportedWithItsLog) {
     EXPECT_NE(std::string(e.what()).find("invalid access to map value"), std::string::npos) << e.what();
   }
 }
+
+// This host cannot attach kprobes, but it verifies them: the kprobe and
+// kprobe.multi entries (with spliced filters, caller and stack output) must
+// load, so that the VM tests only ever find attach-time problems.
+TEST(CoreProgram, KprobeEntriesLoadWithSplicedFilterCallerAndStack) {
+  bpf::ProgramOptions po;
+  po.cfg.filter_pcap = 1;
+  po.cfg.output_meta = 1;
+  po.cfg.output_tuple = 1;
+  po.cfg.output_caller = 1;
+  po.cfg.output_stack = 1;
+  po.pcap_l2 = bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(9)};
+  po.pcap_l3 = bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}};
+  po.want_raw_tp = false;
+  po.want_kprobe = true;
+  po.want_kprobe_multi = true;
+  auto prog = bpf::CoreProgram::load(po);
+  for (int k = 1; k <= 5; ++k) {
+    EXPECT_GE(prog->kprobe_fd(k), 0) << k;
+    EXPECT_GE(prog->kprobe_multi_fd(k), 0) << k;
+    EXPECT_LT(prog->raw_tp_fd(k), 0) << k;  // not loaded when not wanted
+  }
+  EXPECT_GE(prog->stacks_fd(), 0);
+}
