@@ -217,32 +217,75 @@ static __always_inline void capture(struct sk_buff *skb, struct pwru_pkt *pkt,
 		cap->caplen = n;
 }
 
-/* Bounded big-endian reads from the copied bytes. */
+/*
+ * Bounded big-endian reads from the copied bytes.
+ *
+ * caplen (<= PWRU_PKT_BUF, see capture()) is what keeps a read inside the
+ * packet. The verifier gets its own bound from pkt_idx(): each index is
+ * masked with PWRU_PKT_BUF - 1 just before it is added to the buffer
+ * pointer, so the access is provably inside the map value whatever the
+ * verifier believes about the offset. The mask never changes an index that
+ * passed the caplen check.
+ *
+ * Why not rely on the compares: the compiler checks "off + k > caplen" on
+ * a copy of off plus k, which the verifier links to off ("r5 = r4; r5 += 1").
+ * When the compare narrows the copy, Linux 6.12 (before "bpf, verifier:
+ * Improve precision for BPF_ADD and BPF_SUB", 6.17) hands the bounds back
+ * to off as copy + (u64)-k; the unsigned add "overflows" and off is left
+ * with u64 [0, U64_MAX] beside a tight s64 range. A later compare of off
+ * with a constant then goes down a branch that cannot happen, where off is
+ * a constant whose bounds contradict it ("REG INVARIANTS VIOLATION"), the
+ * verifier forgets it, and buffer + off is a scalar: "invalid mem access
+ * 'scalar'". Which paths get there depends on the bounds the pcap filter's
+ * caplen checks leave (ip6[52], ip6[53], ip[53] did). A masked index is
+ * bounded by the mask alone.
+ *
+ * The mask is an asm statement so the compiler cannot drop it where it can
+ * prove the bound itself; an offset that is a compile-time constant needs
+ * no mask (the access has a constant offset).
+ */
+static __always_inline __u64 pkt_idx(__u32 off)
+{
+	__u64 i = off; /* 64-bit: the zero-extended off the caplen check used */
+
+	if (__builtin_constant_p(off) && off < PWRU_PKT_BUF)
+		return off;
+	asm("%[i] &= %[mask]" : [i] "+r"(i) : [mask] "i"(PWRU_PKT_BUF - 1));
+	return i;
+}
+
 static __always_inline bool pkt_u8(const struct pwru_pkt *pkt, __u32 caplen, __u32 off, __u8 *v)
 {
-	if (off >= caplen || off > PWRU_PKT_BUF - 1)
+	if (off >= caplen)
 		return false;
-	*v = pkt->data[off];
+	*v = pkt->data[pkt_idx(off)];
 	return true;
 }
 
 static __always_inline bool pkt_be16(const struct pwru_pkt *pkt, __u32 caplen, __u32 off,
 				     __u16 *v)
 {
-	if (off + 2 > caplen || off > PWRU_PKT_BUF - 2)
+	if (off + 2 > caplen)
 		return false;
-	*v = ((__u16)pkt->data[off] << 8) | pkt->data[off + 1];
+	*v = ((__u16)pkt->data[pkt_idx(off)] << 8) | pkt->data[pkt_idx(off + 1)];
 	return true;
 }
 
+/* n is 4 or 16. */
 static __always_inline bool pkt_copy16(const struct pwru_pkt *pkt, __u32 caplen, __u32 off,
 				       __u8 *dst, __u32 n)
 {
-	if (off + n > caplen || off > PWRU_PKT_BUF - 16)
+	__u64 i;
+
+	if (off + n > caplen)
 		return false;
-	__builtin_memcpy(dst, &pkt->data[off], 4);
+	i = pkt_idx(off);
+	/* For the verifier: 16 bytes from i stay inside the buffer. */
+	if (i > PWRU_PKT_BUF - 16)
+		return false;
+	__builtin_memcpy(dst, &pkt->data[i], 4);
 	if (n == 16)
-		__builtin_memcpy(dst + 4, &pkt->data[off + 4], 12);
+		__builtin_memcpy(dst + 4, &pkt->data[i + 4], 12);
 	return true;
 }
 
@@ -463,7 +506,7 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 		e->flags |= PWRU_KEV_CALLER;
 	}
 	if (CFG.output_stack) {
-		long id = bpf_get_stackid(ctx, &pwru_stacks, BPF_F_FAST_STACK_CMP);
+		long id = bpf_get_stackid(ctx, &pwru_stacks, BPF_F_FAST_STACK_CMP | BPF_F_REUSE_STACKID);
 		if (id >= 0) {
 			e->stack_id = id;
 			e->flags |= PWRU_KEV_STACK;
@@ -515,18 +558,46 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 			a[4] = ctx->args[4];      \
 	} while (0)
 
+/* a[pos - 1] without a variable stack offset: Linux 6.1's verifier cannot
+ * bound an index that comes from the cookie (a 32-bit compare does not
+ * bound the 64-bit register there), so pick with compares instead. */
 static __always_inline __u64 tp_pick(const __u64 *a, __u32 pos)
 {
-	if (pos < 1 || pos > 5)
-		return 0;
-	return a[pos - 1];
+	__u64 v = 0;
+
+	if (pos == 1)
+		v = a[0];
+	else if (pos == 2)
+		v = a[1];
+	else if (pos == 3)
+		v = a[2];
+	else if (pos == 4)
+		v = a[3];
+	else if (pos == 5)
+		v = a[4];
+	/* Keeps clang from turning the chain back into an indexed load. */
+	barrier_var(v);
+	return v;
+}
+
+/* The raw tracepoint's attach cookie. Kernels before 6.10 cannot give a
+ * raw tracepoint a cookie: there the core loads one copy of the entry
+ * program per tracepoint with this body spliced to return that
+ * tracepoint's cookie as a constant (core/bpf/core_program.cpp). The
+ * marker costs one instruction here. */
+static __noinline __u64 pwru_tp_cookie(void *ctx)
+{
+	__u64 marker;
+
+	asm volatile("%[m] = %[magic] ll" : [m] "=r"(marker) : [magic] "i"(PWRU_SPLICE_MAGIC_TP_COOKIE));
+	return bpf_get_attach_cookie(ctx);
 }
 
 #define PWRU_RAW_TP(K)                                                                   \
 	SEC("raw_tp/pwru")                                                               \
 	int pwru_raw_tp_##K(struct bpf_raw_tracepoint_args *ctx)                         \
 	{                                                                                \
-		__u64 cookie = bpf_get_attach_cookie(ctx);                               \
+		__u64 cookie = pwru_tp_cookie(ctx);                                      \
 		__u32 skb_pos = (cookie >> PWRU_COOKIE_SKB_POS_SHIFT) & 0xf;             \
 		__u32 reason_pos = (cookie >> PWRU_COOKIE_REASON_POS_SHIFT) & 0xf;       \
 		__u64 a[5] = {};                                                         \

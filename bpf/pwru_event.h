@@ -21,6 +21,7 @@
 /* Markers the splicer (core/bpf/splice.cpp) looks for in stub bodies. */
 #define PWRU_SPLICE_MAGIC_PCAP_L2 0x70777275ca9e0002ULL
 #define PWRU_SPLICE_MAGIC_PCAP_L3 0x70777275ca9e0003ULL
+#define PWRU_SPLICE_MAGIC_TP_COOKIE 0x70777275ca9e0010ULL
 
 /* Raw tracepoint cookie layout (core/attach/tracepoint_backend.cpp builds it). */
 #define PWRU_COOKIE_PROBE_MASK 0xffffffffULL

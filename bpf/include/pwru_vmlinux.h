@@ -37,7 +37,8 @@ enum bpf_map_type {
 };
 
 enum {
-	BPF_F_FAST_STACK_CMP = 512, /* (1ULL << 9), bpf_get_stackid() flag */
+	BPF_F_FAST_STACK_CMP = 512,  /* (1ULL << 9), bpf_get_stackid() flags */
+	BPF_F_REUSE_STACKID = 1024, /* (1ULL << 10) */
 };
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)

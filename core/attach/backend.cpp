@@ -28,7 +28,7 @@ namespace {
 
 // The kprobe backends arrive with their selector plugin; until then a
 // kernel that could run them still traces through tracepoints.
-constexpr bool kHaveKprobeBackends = false;
+constexpr bool kHaveKprobeBackends = true;
 
 kernel::FeatureResult availability(BackendKind k, const kernel::Features& f) {
   switch (k) {
@@ -43,7 +43,9 @@ kernel::FeatureResult availability(BackendKind k, const kernel::Features& f) {
       return r;
     }
     case BackendKind::kTracepoint:
-      return f.raw_tp_cookie();
+      // Raw tracepoints (Linux >= 4.17) always work; without cookies
+      // (< 6.10) the backend loads one program per tracepoint instead.
+      return {true, {}};
     case BackendKind::kAuto:
       break;
   }

@@ -29,6 +29,7 @@ struct Probe {
   uint64_t addr = 0;
   int skb_pos = 0;
   int reason_pos = 0;
+  std::string kernel_name;  // the name the kernel knows (kprobe by name); "" = name
 };
 
 struct Choice {
@@ -53,7 +54,10 @@ class Backend {
   virtual const char* name() const = 0;
 };
 
-std::unique_ptr<Backend> make_tracepoint_backend(std::vector<kernel::SkbTracepoint> tps);
+// per_tp_programs: the kernel has no raw tracepoint cookies (< 6.10), so
+// each tracepoint gets its own copy of the program with the cookie built in.
+std::unique_ptr<Backend> make_tracepoint_backend(std::vector<kernel::SkbTracepoint> tps,
+                                                 bool per_tp_programs = false);
 
 // Kernel functions (Probe::addr from kallsyms; 0 = skipped and counted).
 std::unique_ptr<Backend> make_kprobe_multi_backend(std::vector<Probe> probes);

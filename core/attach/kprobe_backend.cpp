@@ -231,7 +231,8 @@ class KprobeBackend final : public KprobeBackendBase {
       perf_event_attr attr{};
       attr.size = sizeof(attr);
       attr.type = pmu;
-      attr.config1 = reinterpret_cast<uint64_t>(p.name.c_str());  // kprobe_func
+      const std::string& kname = p.kernel_name.empty() ? p.name : p.kernel_name;
+      attr.config1 = reinterpret_cast<uint64_t>(kname.c_str());  // kprobe_func
       attr.config2 = 0;                                          // probe_offset
       int pfd = static_cast<int>(syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
       if (pfd < 0) {

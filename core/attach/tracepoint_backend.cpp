@@ -21,7 +21,7 @@ namespace {
 
 class TracepointBackend final : public Backend {
  public:
-  explicit TracepointBackend(std::vector<kernel::SkbTracepoint> tps) {
+  TracepointBackend(std::vector<kernel::SkbTracepoint> tps, bool per_tp) : per_tp_(per_tp) {
     for (auto& tp : tps) {
       Probe p;
       p.name = std::move(tp.name);
@@ -46,7 +46,15 @@ class TracepointBackend final : public Backend {
       const uint64_t cookie = static_cast<uint64_t>(id) |
                               (static_cast<uint64_t>(p.skb_pos) << PWRU_COOKIE_SKB_POS_SHIFT) |
                               (static_cast<uint64_t>(p.reason_pos) << PWRU_COOKIE_REASON_POS_SHIFT);
-      int fd = kernel::raw_tracepoint_open(p.name, prog.raw_tp_fd(k), cookie);
+      int fd;
+      if (per_tp_) {
+        // No cookies here: a copy of the program with this cookie built in.
+        UniqueFd inst(prog.load_raw_tp_instance(k, cookie));
+        fd = kernel::raw_tracepoint_open(p.name, inst.get(), 0);
+        if (fd >= 0) progs_.push_back(std::move(inst));
+      } else {
+        fd = kernel::raw_tracepoint_open(p.name, prog.raw_tp_fd(k), cookie);
+      }
       if (fd < 0) {
         // A tracepoint in BTF that the kernel will not attach (compiled
         // out, or refused) is skipped and counted, never fatal.
@@ -63,17 +71,22 @@ class TracepointBackend final : public Backend {
     if (skipped > 0) spdlog::info("attached {} tracepoints, skipped {}", links_.size(), skipped);
   }
 
-  void detach() override { links_.clear(); }
+  void detach() override {
+    links_.clear();
+    progs_.clear();
+  }
 
  private:
+  bool per_tp_ = false;
+  std::vector<UniqueFd> progs_;  // per-tracepoint program copies
   std::vector<Probe> probes_;
   std::vector<UniqueFd> links_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_tracepoint_backend(std::vector<kernel::SkbTracepoint> tps) {
-  return std::make_unique<TracepointBackend>(std::move(tps));
+std::unique_ptr<Backend> make_tracepoint_backend(std::vector<kernel::SkbTracepoint> tps, bool per_tp_programs) {
+  return std::make_unique<TracepointBackend>(std::move(tps), per_tp_programs);
 }
 
 }  // namespace pwru::attach

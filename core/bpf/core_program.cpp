@@ -8,6 +8,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <sstream>
 
@@ -29,12 +30,29 @@ struct SpliceJob {
   std::vector<std::pair<uint64_t, std::vector<bpf_insn>>> bodies;
   std::deque<ProgramImage> images;  // keep func/line info alive until load returns
   std::string error;
+  // Keep a copy of each raw tracepoint entry as loaded (per-tracepoint
+  // instances on kernels without raw tracepoint cookies).
+  bool capture_raw_tp = false;
+  // Kernels without bpf_get_attach_cookie for raw tracepoints: the loaded
+  // raw_tp entries get the cookie stub spliced to 0 (after the capture).
+  bool zero_tp_cookie = false;
+  std::map<std::string, CapturedProgram> captured;
 };
 thread_local SpliceJob* g_job = nullptr;
 
 int prepare_load(struct bpf_program* prog, struct bpf_prog_load_opts* opts, long /*cookie*/) {
   SpliceJob* job = g_job;
-  if (job == nullptr || job->bodies.empty()) return 0;
+  if (job == nullptr) return 0;
+  const bool capture = job->capture_raw_tp && bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT;
+  const bool zero_cookie = job->zero_tp_cookie && bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT;
+  if (job->bodies.empty() && !capture && !zero_cookie) return 0;
+  // Keeps what the kernel is about to get, after any splicing.
+  auto keep = [&](const ProgramImage& img) {
+    if (!capture) return;
+    CapturedProgram& c = job->captured[bpf_program__name(prog)];
+    c.image = img;
+    c.btf_fd = opts->prog_btf_fd;
+  };
   try {
     ProgramImage& img = job->images.emplace_back();
     const bpf_insn* in = bpf_program__insns(prog);
@@ -48,6 +66,8 @@ int prepare_load(struct bpf_program* prog, struct bpf_prog_load_opts* opts, long
     copy_ext(img.line_info, opts->line_info, opts->line_info_rec_size, opts->line_info_cnt);
     bool changed = false;
     for (const auto& [magic, body] : job->bodies) changed |= splice(img, magic, body);
+    keep(img);
+    if (zero_cookie) changed |= splice(img, PWRU_SPLICE_MAGIC_TP_COOKIE, constant_body(0));
     if (!changed) return 0;
     int err = bpf_program__set_insns(prog, img.insns.data(), img.insns.size());
     if (err != 0) throw Error(sys_error("bpf_program__set_insns", err));
@@ -139,6 +159,8 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   // The stack map costs memory only when asked for.
   if (!po.cfg.output_stack) bpf_map__set_max_entries(skel->maps.pwru_stacks, 1);
 
+  job.capture_raw_tp = po.want_raw_tp && po.raw_tp_instances;
+  job.zero_tp_cookie = job.capture_raw_tp;
   g_job = &job;
   int err = pwru_bpf__load(skel);
   g_job = nullptr;
@@ -147,7 +169,63 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
                                          : sys_error("loading the BPF program", err);
     throw Error(msg + log.tail());
   }
+  prog->captured_ = std::move(job.captured);
   return prog;
+}
+
+int CoreProgram::load_raw_tp_instance(int k, uint64_t cookie) const {
+  auto it = captured_.find("pwru_raw_tp_" + std::to_string(k));
+  if (it == captured_.end())
+    throw Error("internal: raw tracepoint entry " + std::to_string(k) + " was not kept for per-tracepoint loading");
+  ProgramImage img = it->second.image;
+  // r0 = cookie (64-bit immediate); exit.
+  std::vector<bpf_insn> body(3);
+  body[0].code = BPF_LD | BPF_DW | BPF_IMM;
+  body[0].dst_reg = BPF_REG_0;
+  body[0].imm = static_cast<int32_t>(cookie & 0xffffffffu);
+  body[1].imm = static_cast<int32_t>(cookie >> 32);
+  body[2].code = BPF_JMP | BPF_EXIT;
+  if (!splice(img, PWRU_SPLICE_MAGIC_TP_COOKIE, body))
+    throw Error("internal: the raw tracepoint entry has no cookie stub");
+  LibbpfLogCapture log;
+  std::vector<char> vlog(1 << 16);
+  LIBBPF_OPTS(bpf_prog_load_opts, o);
+  o.prog_btf_fd = it->second.btf_fd;
+  if (o.prog_btf_fd > 0 && img.func_info.count() > 0) {
+    o.func_info = img.func_info.bytes.data();
+    o.func_info_rec_size = img.func_info.rec_size;
+    o.func_info_cnt = static_cast<uint32_t>(img.func_info.count());
+  }
+  if (o.prog_btf_fd > 0 && img.line_info.count() > 0) {
+    o.line_info = img.line_info.bytes.data();
+    o.line_info_rec_size = img.line_info.rec_size;
+    o.line_info_cnt = static_cast<uint32_t>(img.line_info.count());
+  }
+  int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, ("pwru_tp_" + std::to_string(k)).c_str(), "Dual BSD/GPL",
+                         img.insns.data(), img.insns.size(), &o);
+  if (fd < 0) {
+    const int err = -errno;
+    // Retry with the verifier's log for the message.
+    o.log_buf = vlog.data();
+    o.log_size = static_cast<uint32_t>(vlog.size());
+    o.log_level = 1;
+    int fd2 = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "pwru_tp", "Dual BSD/GPL", img.insns.data(),
+                            img.insns.size(), &o);
+    if (fd2 >= 0) return fd2;
+    // The verifier's verdict is at the end: keep its last lines.
+    std::string v(vlog.data());
+    size_t cut = v.size();
+    for (int lines = 0; lines < 12 && cut > 0; ++lines) {
+      size_t nl = v.rfind('\n', cut - 1);
+      if (nl == std::string::npos) {
+        cut = 0;
+        break;
+      }
+      cut = nl;
+    }
+    throw Error(sys_error("loading a per-tracepoint program", err) + "\n" + v.substr(cut));
+  }
+  return fd;
 }
 
 CoreProgram::~CoreProgram() { pwru_bpf__destroy(skel_); }

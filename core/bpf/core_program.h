@@ -5,6 +5,7 @@
 #include <linux/bpf.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,8 @@
 #include "pwru_event.h"
 
 struct pwru_bpf;
+
+#include "bpf/splice.h"
 
 namespace pwru::bpf {
 
@@ -29,8 +32,18 @@ struct ProgramOptions {
   uint32_t ringbuf_bytes = 8u << 20;
   std::string kernel_btf;  // CO-RE target BTF; empty = the running kernel's
   bool want_raw_tp = true; // load the raw tracepoint entry programs
+  // Kernels without raw tracepoint cookies (< 6.10): keep the raw_tp
+  // entries' final code so load_raw_tp_instance() can make per-tracepoint
+  // copies with the cookie built in.
+  bool raw_tp_instances = false;
   bool want_kprobe = false;        // load the kprobe entries
   bool want_kprobe_multi = false;  // load the kprobe.multi entries
+};
+
+// A program as the kernel got it, kept to load variants of it later.
+struct CapturedProgram {
+  ProgramImage image;
+  int btf_fd = -1;  // the object's BTF (owned by the object)
 };
 
 class CoreProgram {
@@ -44,6 +57,10 @@ class CoreProgram {
 
   // Raw tracepoint entry that reads arguments 1..k (k = 1..5).
   int raw_tp_fd(int k) const;
+  // A copy of raw tracepoint entry k whose cookie is the constant `cookie`
+  // (ProgramOptions::raw_tp_instances). Returns a new program fd (owned by
+  // the caller). Throws pwru::Error with the verifier's log.
+  int load_raw_tp_instance(int k, uint64_t cookie) const;
   // kprobe / kprobe.multi entry whose skb is argument k (k = 1..5).
   int kprobe_fd(int k) const;
   int kprobe_multi_fd(int k) const;
@@ -60,6 +77,7 @@ class CoreProgram {
  private:
   explicit CoreProgram(pwru_bpf* skel) : skel_(skel) {}
   pwru_bpf* skel_;
+  std::map<std::string, CapturedProgram> captured_;
 };
 
 }  // namespace pwru::bpf

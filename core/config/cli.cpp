@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <unistd.h>
 #include <iostream>
 #include <limits>
 
@@ -59,14 +61,27 @@ ParseStatus parse_command_line(int argc, char** argv, Options& o) {
                  "filter skb ifname in --filter-netns (if not specified, use current netns)")
       ->group(flt);
 
+  std::string batch = "10";
   app.add_option("--backend", o.backend,
                  "Tracing backend: auto, kprobe-multi, kprobe or tracepoint (default auto)")
+      ->group("Probes");
+  app.add_option("--filter-func", o.filter_func, "filter kernel functions to be probed by name (exact match, supports RE2 regular expression)")
+      ->group("Probes");
+  app.add_option("--kmods", o.kmods, "list of kernel modules names to attach to (comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->group("Probes");
+  app.add_flag("--all-kmods", o.all_kmods, "attach to all available kernel modules")->group("Probes");
+  app.add_option("--kernel-btf", o.kernel_btf, "specify kernel BTF file")->group("Probes");
+  app.add_option("--filter-kprobe-batch", batch, "batch size for kprobe attaching/detaching (default 10)")
       ->group("Probes");
 
   auto* out = "Output";
   app.add_flag("--output-meta", o.output_meta, "print skb metadata (default true)")->group(out);
   app.add_flag("--output-tuple", o.output_tuple, "print L4 tuple (default true)")->group(out);
   app.add_flag("--output-tcp-flags", o.output_tcp_flags, "print TCP flags")->group(out);
+  app.add_flag("--output-caller", o.output_caller, "print caller function name (kprobe backends)")->group(out);
+  app.add_flag("--output-stack", o.output_stack, "print stack")->group(out);
   app.add_flag("--output-netns-names", o.output_netns_names, "print the names of network namespaces (/run/netns)")
       ->group(out);
   app.add_option("--netns-names-max-length", netns_len, "max length of netns names to print (default 16, min 10)")
@@ -108,6 +123,14 @@ ParseStatus parse_command_line(int argc, char** argv, Options& o) {
   }
 
   o.output_limit_lines = parse_u64("--output-limit-lines", limit);
+  o.filter_kprobe_batch = parse_uint_flag<uint32_t>("--filter-kprobe-batch", batch);
+  if (o.filter_kprobe_batch == 0)
+    throw UsageError("invalid --filter-kprobe-batch value '0': must be at least 1");
+  for (const auto& m : o.kmods)
+    if (m.empty() || m.find('/') != std::string::npos || m == "." || m == "..")
+      throw UsageError("invalid --kmods value '" + m + "': must be a module name such as veth");
+  if (!o.kernel_btf.empty() && ::access(o.kernel_btf.c_str(), R_OK) != 0)
+    throw UsageError("invalid --kernel-btf value '" + o.kernel_btf + "': " + std::strerror(errno));
   o.output_file_max_size = parse_uint_flag<uint32_t>("--output-file-max-size", max_size);
   o.output_file_max_backups = parse_uint_flag<uint32_t>("--output-file-max-backups", max_backups);
   o.output_file_max_age = parse_uint_flag<uint32_t>("--output-file-max-age", max_age);

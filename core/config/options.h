@@ -17,10 +17,17 @@ struct Options {
   std::string filter_ifname;  // interface name -> plugin "ifname"
   // Probes
   std::string backend;      // "" = auto
+  std::string filter_func;  // --filter-func regex (RE2, whole-name match) -> selector "skb-funcs"
+  std::vector<std::string> kmods;  // --kmods: also scan these modules' BTF
+  bool all_kmods = false;          // --all-kmods
+  std::string kernel_btf;          // --kernel-btf FILE instead of /sys/kernel/btf/vmlinux
+  uint32_t filter_kprobe_batch = 10;  // --filter-kprobe-batch: concurrent kprobe attach/detach
   // Output
   bool output_meta = true;
   bool output_tuple = true;
   bool output_tcp_flags = false;
+  bool output_caller = false;  // kprobe backends: the calling function
+  bool output_stack = false;   // the kernel stack of each event
   bool output_netns_names = false;
   uint32_t netns_names_max_length = 16;  // clamped to >= 10, as pwru does
   std::string timestamp = "none";

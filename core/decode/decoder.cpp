@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "decode/decoder.h"
 
+#include <bpf/bpf.h>
+
 #include <cstring>
 
 #include "pwru_event.h"
@@ -63,6 +65,31 @@ bool Decoder::decode(const void* data, size_t size, EventSlot& slot) {
     ev.flags |= PWRU_EV_TUPLE;
     static_assert(sizeof(ev.tuple) == sizeof(k.tuple));
     std::memcpy(&ev.tuple, &k.tuple, sizeof(k.tuple));
+  }
+  if ((k.flags & PWRU_KEV_CALLER) && syms_) {
+    ev.flags |= PWRU_EV_CALLER;
+    ev.caller_addr = k.caller;
+    std::string_view n = syms_->nearest(k.caller);
+    ev.caller = n.empty() ? "" : n.data();  // views whole std::strings: NUL-terminated
+  }
+  if ((k.flags & PWRU_KEV_STACK) && syms_ && stacks_fd_ >= 0) {
+    uint32_t id = static_cast<uint32_t>(k.stack_id);
+    if (bpf_map_lookup_elem(stacks_fd_, &id, slot.stack_ips) == 0) {
+      uint32_t n = 0;
+      while (n < PWRU_STACK_DEPTH && slot.stack_ips[n] != 0) {
+        std::string_view s = syms_->nearest(slot.stack_ips[n]);
+        slot.stack_syms[n] = s.empty() ? "" : s.data();
+        ++n;
+      }
+      ev.flags |= PWRU_EV_STACK;
+      ev.nstack = n;
+      ev.stack_ips = slot.stack_ips;
+      ev.stack_syms = slot.stack_syms;
+    }
+    // Not deleted (cilium/pwru deletes after printing, so a second event
+    // with the same stack, which shares the id, loses its stack): the
+    // kernel side reuses a bucket when a new stack hashes to it
+    // (BPF_F_REUSE_STACKID), so the map never fills up.
   }
   ev.caplen = k.caplen;
   ev.wirelen = k.wirelen;

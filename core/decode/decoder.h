@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 
 #include "attach/backend.h"
 #include "decode/resolvers.h"
+#include "kernel/kallsyms.h"
 #include "pwru_event.h"
 
 namespace pwru::decode {
@@ -25,6 +27,8 @@ struct EventSlot {
   pwru_event_v1 ev;
   char comm[17];
   uint8_t packet[PWRU_PKT_BUF];
+  uint64_t stack_ips[PWRU_STACK_DEPTH];
+  const char* stack_syms[PWRU_STACK_DEPTH];
 };
 
 class Decoder {
@@ -39,6 +43,12 @@ class Decoder {
 
   uint64_t malformed() const { return malformed_; }
   ProcessNames& processes() { return procs_; }
+  // Resolve callers and stacks (--output-caller, --output-stack) with
+  // these symbols; stacks are read from (and freed in) the stack map.
+  void enable_symbols(std::shared_ptr<const kernel::Kallsyms> syms, int stacks_fd) {
+    syms_ = std::move(syms);
+    stacks_fd_ = stacks_fd;
+  }
   // Fill pwru_event_v1.netns_name from /run/netns (--output-netns-names).
   void enable_netns_names(std::string dir = "/run/netns") { netns_names_.emplace(std::move(dir)); }
 
@@ -49,6 +59,8 @@ class Decoder {
   ProcessNames procs_;
   InterfaceNames ifaces_;
   std::optional<NetnsNames> netns_names_;
+  std::shared_ptr<const kernel::Kallsyms> syms_;
+  int stacks_fd_ = -1;
   uint64_t malformed_ = 0;
 };
 

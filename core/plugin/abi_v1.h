@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Minimum sizes of the plugin ABI 1.0 structs (internal to core/plugin).
+// Minimum sizes of the plugin ABI 1.x structs (internal to core/plugin).
 #pragma once
 
 #include <pwru/plugin.h>
@@ -18,13 +18,19 @@ inline constexpr std::size_t kSinkOpsSize = PWRU_ABI_END_OF(pwru_sink_ops_v1, cl
 inline constexpr std::size_t kFilterOpsSize = PWRU_ABI_END_OF(pwru_filter_ops_v1, build);
 inline constexpr std::size_t kFilterSpecSize = PWRU_ABI_END_OF(pwru_filter_spec_v1, code);
 inline constexpr std::size_t kFilterCodeSize = PWRU_ABI_END_OF(pwru_filter_code_v1, what);
+// ABI 1.1: selector plugins. A selector declares abi_minor >= 1.
+inline constexpr unsigned kSelectorMinor = 1;
+inline constexpr std::size_t kSelectorOpsSize = PWRU_ABI_END_OF(pwru_selector_ops_v1, select);
 #undef PWRU_ABI_END_OF
 
-// The host checks each field it reads against `size`. Only 1.0 exists, so
-// every 1.0 field is covered by the minimum sizes above; when plugin.h gains
-// a minor, add the size checks for its fields (and the minimums per minor
-// the plugin declares), then update this assertion.
-static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 0,
+// The host checks each field it reads against `size`. 1.1 added no field to
+// a struct that plugins fill in for 1.0 (descriptor, sink and filter ops,
+// filter spec and code): it added the selector structs, which a plugin only
+// produces when it declares 1.1, and pwru_event_v1.netns_name, which the host
+// produces. So the minimum sizes above still cover every field the host
+// reads. When plugin.h gains a minor, add the size checks for its fields (and
+// the minimums per minor the plugin declares), then update this assertion.
+static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 1,
               "plugin.h changed its ABI version: review core/plugin/abi_v1.h and the checks "
               "in core/plugin/library.cpp and instance.cpp");
 

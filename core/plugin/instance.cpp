@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <climits>
@@ -12,6 +13,7 @@
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "plugin/abi_v1.h"
 #include "plugin/plugin_error.h"
@@ -342,6 +344,77 @@ const pwru_filter_spec_v1& FilterInstance::build(const pwru_filter_env_v1& env) 
     throw;
   }
   return c.spec;
+}
+
+// ---- SelectorInstance ------------------------------------------------------
+
+SelectorInstance::SelectorInstance(std::unique_ptr<InstanceCore> core) : core_(std::move(core)) {}
+SelectorInstance::SelectorInstance(SelectorInstance&&) noexcept = default;
+SelectorInstance& SelectorInstance::operator=(SelectorInstance&&) noexcept = default;
+SelectorInstance::~SelectorInstance() = default;
+
+SelectorInstance SelectorInstance::create(std::shared_ptr<const Library> library,
+                                          std::string_view toml_text, std::string_view origin) {
+  return SelectorInstance(create_core(std::move(library), Kind::selector, toml_text, origin));
+}
+
+InstanceCore& SelectorInstance::core() const {
+  if (!core_) throw std::logic_error("use of a moved-from plugin SelectorInstance");
+  return *core_;
+}
+
+const Library& SelectorInstance::library() const { return *core().lib; }
+const std::string& SelectorInstance::name() const { return core().lib->name(); }
+
+std::vector<std::size_t> SelectorInstance::select(std::span<const Candidate> candidates) {
+  auto& c = core();
+  if (candidates.empty()) return {};
+  const std::size_t n = candidates.size();
+
+  std::vector<pwru_candidate_v1> cands(n);
+  std::vector<const pwru_candidate_v1*> ptrs(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Candidate& from = candidates[i];
+    pwru_candidate_v1& to = cands[i];
+    to.size = sizeof(pwru_candidate_v1);
+    to.kind = from.kind;
+    to.name = from.name.c_str();
+    to.module = from.module.c_str();
+    to.addr = from.addr;
+    to.skb_pos = from.skb_pos;
+    to.reason_pos = from.reason_pos;
+    to.nargs = from.nargs;
+    ptrs[i] = &to;
+  }
+  // `chosen` is followed by guard bytes: a plugin that writes past n is
+  // caught here (a bug in the plugin) rather than left to corrupt the heap
+  // silently. The guard cannot catch every overrun, only the common ones.
+  constexpr std::size_t kGuard = 16;
+  constexpr uint8_t kGuardByte = 0xa5;
+  std::vector<uint8_t> chosen(n + kGuard, 0);
+  std::fill(chosen.begin() + static_cast<std::ptrdiff_t>(n), chosen.end(), kGuardByte);
+
+  const auto select = c.lib->selector_ops().select;
+  const int rc =
+      c.call([&] { return select(c.inst, ptrs.data(), n, chosen.data(), c.fresh_error()); });
+  if (rc != 0) throw PluginError(c.failure("select", rc));
+
+  const auto bad = [&](const std::string& why) {
+    return PluginError(c.label + ": invalid selection: " + why);
+  };
+  for (std::size_t i = n; i < chosen.size(); ++i)
+    if (chosen[i] != kGuardByte)
+      throw bad("the plugin wrote past the end of chosen[] (" + std::to_string(n) + " entries)");
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (chosen[i] == 1) {
+      out.push_back(i);
+    } else if (chosen[i] != 0) {
+      throw bad("chosen[" + std::to_string(i) + "] (" + candidates[i].name + ") is " +
+                std::to_string(chosen[i]) + ", not 0 or 1");
+    }
+  }
+  return out;
 }
 
 }  // namespace pwru::plugin

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// SinkInstance and FilterInstance: RAII owners of one plugin instance.
+// SinkInstance, FilterInstance and SelectorInstance: RAII owners of one
+// plugin instance.
 #pragma once
 
 #include <pwru/plugin.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "plugin/library.h"
 
@@ -84,6 +87,45 @@ class FilterInstance {
 
  private:
   explicit FilterInstance(std::unique_ptr<detail::InstanceCore> core);
+  detail::InstanceCore& core() const;
+  std::unique_ptr<detail::InstanceCore> core_;
+};
+
+// One probe point offered to selectors: the host-side twin of
+// pwru_candidate_v1 (SelectorInstance::select builds the C structs).
+struct Candidate {
+  uint32_t kind = PWRU_PROBE_KPROBE;  // PWRU_PROBE_KPROBE or PWRU_PROBE_TRACEPOINT
+  std::string name;                   // BTF name: "ip_rcv", "kfree_skb"
+  std::string module = "vmlinux";     // or the module, "veth"
+  uint64_t addr = 0;                  // kallsyms address, 0 if unknown (tracepoints: 0)
+  uint32_t skb_pos = 0;               // 1..5
+  uint32_t reason_pos = 0;            // 0 or 1..5
+  uint32_t nargs = 0;
+};
+
+// A selector plugin instance (ABI 1.1). Move-only; the destructor calls
+// destroy(). Not thread-safe.
+class SelectorInstance {
+ public:
+  static SelectorInstance create(std::shared_ptr<const Library> library,
+                                 std::string_view toml_text, std::string_view origin);
+
+  SelectorInstance(SelectorInstance&&) noexcept;
+  SelectorInstance& operator=(SelectorInstance&&) noexcept;
+  ~SelectorInstance();
+
+  const Library& library() const;
+  const std::string& name() const;
+
+  // Calls the plugin's select() on `candidates` and returns the indices of
+  // the chosen ones, ascending. The host zeroes the plugin's `chosen` array
+  // and refuses a result with a byte other than 0 or 1, or one written past
+  // the end of the array. No candidates: returns {} without calling the
+  // plugin. Throws PluginError "plugin 'skb-funcs': <message>".
+  std::vector<std::size_t> select(std::span<const Candidate> candidates);
+
+ private:
+  explicit SelectorInstance(std::unique_ptr<detail::InstanceCore> core);
   detail::InstanceCore& core() const;
   std::unique_ptr<detail::InstanceCore> core_;
 };

@@ -83,6 +83,11 @@ const pwru_filter_ops_v1& Library::filter_ops() const {
   return *static_cast<const pwru_filter_ops_v1*>(desc_->ops);
 }
 
+const pwru_selector_ops_v1& Library::selector_ops() const {
+  if (kind_ != Kind::selector) throw std::logic_error("plugin '" + name_ + "' is not a selector");
+  return *static_cast<const pwru_selector_ops_v1*>(desc_->ops);
+}
+
 std::shared_ptr<const Library> Library::load(const fs::path& file, const TrustCheck& trust) {
   const auto fail = [&](const std::string& why) {
     return PluginError("plugin " + file.string() + ": " + why);
@@ -143,11 +148,12 @@ std::shared_ptr<const Library> Library::load(const fs::path& file, const TrustCh
 
   const auto kind = kind_from_abi(d->kind);
   if (!kind) throw fail("unknown plugin kind " + std::to_string(d->kind) + " in the descriptor");
-  if (*kind == Kind::selector)
-    throw fail(
-        "selector plugins need plugin ABI 1.1 (1.0 defines no selector ops), this pwru "
-        "speaks " +
-        kHostAbi);
+  // Selectors arrived in 1.1: a descriptor claiming 1.0 cannot carry
+  // selector ops that this host could trust.
+  if (*kind == Kind::selector && d->abi_minor < abi::kSelectorMinor)
+    throw fail("selector plugins need plugin ABI " + abi_text(PWRU_ABI_MAJOR, abi::kSelectorMinor) +
+               " or later (1.0 defines no selector ops), the plugin was built for " +
+               abi_text(d->abi_major, d->abi_minor) + "; this pwru speaks " + kHostAbi);
   if (d->name == nullptr || d->name[0] == '\0') throw fail("the descriptor has no name (required)");
   if (*kind != fname->kind || fname->name != d->name)
     throw fail("the descriptor says " + std::string(to_string(*kind)) + " '" + d->name +
@@ -174,13 +180,20 @@ std::shared_ptr<const Library> Library::load(const fs::path& file, const TrustCh
                  std::to_string(abi::kSinkOpsSize) + " bytes)");
     require(ops->open != nullptr, "open");
     require(ops->write != nullptr, "write");
-  } else {
+  } else if (*kind == Kind::filter) {
     const auto* ops = static_cast<const pwru_filter_ops_v1*>(d->ops);
     if (ops->size < abi::kFilterOpsSize)
       throw fail("the filter ops table is " + std::to_string(ops->size) +
                  " bytes, smaller than a plugin ABI 1.0 filter ops table (" +
                  std::to_string(abi::kFilterOpsSize) + " bytes)");
     require(ops->build != nullptr, "build");
+  } else {
+    const auto* ops = static_cast<const pwru_selector_ops_v1*>(d->ops);
+    if (ops->size < abi::kSelectorOpsSize)
+      throw fail("the selector ops table is " + std::to_string(ops->size) +
+                 " bytes, smaller than a plugin ABI 1.1 selector ops table (" +
+                 std::to_string(abi::kSelectorOpsSize) + " bytes)");
+    require(ops->select != nullptr, "select");
   }
   if (!missing.empty())
     throw fail("the " + std::string(to_string(*kind)) +

@@ -28,7 +28,8 @@ class Library {
   // Runs `trust` on `file`, loads it (RTLD_NOW | RTLD_LOCAL, see library.cpp)
   // and validates the descriptor. Throws PluginError, one line naming the
   // file and the case, e.g. "plugin /p/pwru-sink-x.so: needs plugin ABI 1.2,
-  // this pwru speaks 1.0".
+  // this pwru speaks 1.1". Plugins built for an older minor of the same
+  // major load; a newer minor is refused.
   static std::shared_ptr<const Library> load(const std::filesystem::path& file,
                                              const TrustCheck& trust = check_plugin_trust);
 
@@ -53,6 +54,7 @@ class Library {
   // The kind's function table. Throws std::logic_error for the wrong kind.
   const pwru_sink_ops_v1& sink_ops() const;
   const pwru_filter_ops_v1& filter_ops() const;
+  const pwru_selector_ops_v1& selector_ops() const;
 
  private:
   Library();

@@ -48,6 +48,11 @@ FilterInstance PluginHost::create_filter(std::string_view name, std::string_view
   return FilterInstance::create(load(Kind::filter, name), toml_text, origin);
 }
 
+SelectorInstance PluginHost::create_selector(std::string_view name, std::string_view toml_text,
+                                             std::string_view origin) {
+  return SelectorInstance::create(load(Kind::selector, name), toml_text, origin);
+}
+
 std::vector<PluginInfo> PluginHost::list() const {
   std::vector<PluginInfo> out;
   std::set<std::string, std::less<>> seen;

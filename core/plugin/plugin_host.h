@@ -25,7 +25,7 @@ struct PluginInfo {
   std::string name;          // from the descriptor, else from the file name, else ""
   std::optional<Kind> kind;  // likewise; nullopt if the file name does not parse
   std::string version;       // "" when the plugin could not be loaded
-  std::string abi;           // "1.0"; "" when the plugin could not be loaded
+  std::string abi;           // "1.1"; "" when the plugin could not be loaded
   std::filesystem::path path;
   std::string description;
   std::string error;      // the one-line refusal; "" for a usable plugin
@@ -58,6 +58,8 @@ class PluginHost {
                            std::string_view origin);
   FilterInstance create_filter(std::string_view name, std::string_view toml_text,
                                std::string_view origin);
+  SelectorInstance create_selector(std::string_view name, std::string_view toml_text,
+                                   std::string_view origin);
 
   // Every pwru-*.so in every existing directory of the search path, in
   // search order (by file name within a directory). Each is loaded to read

@@ -13,6 +13,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include <array>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -33,6 +35,9 @@
 #include "decode/resolvers.h"
 #include "kernel/btf.h"
 #include "kernel/features.h"
+#include "kernel/kallsyms.h"
+#include "kernel/skb_funcs.h"
+#include "plugin/candidates.h"
 #include "plugin/plugin_host.h"
 #include "pwru_event.h"
 #include "session/writer.h"
@@ -110,6 +115,27 @@ void merge_spec(const std::string& plugin, const pwru_filter_spec_v1& s, FilterP
     c.filter_pcap = 1;
   }
 }
+
+// The kernel's features, with the kprobe backends also requiring the
+// function scan to work (available_filter_functions and kallsyms readable).
+class ScanGatedFeatures final : public kernel::Features {
+ public:
+  ScanGatedFeatures(const kernel::Features& base, std::function<std::string()> scan_error)
+      : base_(base), scan_error_(std::move(scan_error)) {}
+  kernel::FeatureResult kprobe() const override { return gate(base_.kprobe()); }
+  kernel::FeatureResult kprobe_multi() const override { return gate(base_.kprobe_multi()); }
+  kernel::FeatureResult raw_tp_cookie() const override { return base_.raw_tp_cookie(); }
+
+ private:
+  kernel::FeatureResult gate(kernel::FeatureResult r) const {
+    if (!r.ok) return r;
+    std::string e = scan_error_();
+    if (!e.empty()) return {false, e};
+    return r;
+  }
+  const kernel::Features& base_;
+  std::function<std::string()> scan_error_;
+};
 
 // Blocks SIGINT/SIGTERM (so a second Ctrl-C during detach cannot kill us
 // half-way) and delivers them through a signalfd the event loop waits on.
@@ -240,6 +266,7 @@ toml::table output_table(const std::string& plugin, const config::Options& o) {
   toml::table t{{"output-meta", o.output_meta},
                 {"output-tuple", o.output_tuple},
                 {"output-tcp-flags", o.output_tcp_flags},
+                {"output-caller", o.output_caller},
                 {"output-netns-names", o.output_netns_names},
                 {"timestamp", o.timestamp}};
   if (plugin == "text") t.insert("netns-names-max-length", static_cast<int64_t>(o.netns_names_max_length));
@@ -275,10 +302,21 @@ std::vector<SinkSpec> sink_specs(const config::Options& o) {
   return out;
 }
 
+
+// The kprobe backend holds two fds per function (perf event + link):
+// ~1600 functions need more than the usual soft limit of 1024.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0) spdlog::debug("raising RLIMIT_NOFILE: {}", std::strerror(errno));
+}
+
 }  // namespace
 
 int run(const config::Options& opts) {
   setup_logging(opts.debug);
+  raise_fd_limit();
   if (opts.list_plugins) return list_plugins();
   if (auto why = missing_privileges(); !why.empty()) throw UsageError(why);
 
@@ -315,6 +353,17 @@ int run(const config::Options& opts) {
     throw as_usage(e);
   }
 
+  // The probe-set selector (kprobe backends): judged now, used once the
+  // kernel's candidate functions are known.
+  std::vector<plugin::SelectorInstance> selectors;
+  try {
+    toml::table t;
+    if (!opts.filter_func.empty()) t.insert("filter-func", opts.filter_func);
+    selectors.push_back(host.create_selector("skb-funcs", toml_text(t), "command line"));
+  } catch (const plugin::PluginError& e) {
+    throw as_usage(e);
+  }
+
   // What sinks are opened with must outlive them (plugin.h: until close()
   // returns), so it is declared first and destroyed after the sinks.
   std::vector<pwru_probe_v1> probe_abi;
@@ -337,20 +386,72 @@ int run(const config::Options& opts) {
     throw as_usage(e);
   }
 
-  // 2. The kernel: BTF, features, backend.
-  auto btf = kernel::KernelBtf::load();
-  kernel::KernelFeatures features;
+  // 2. The kernel: BTF, features, probe set, backend.
+  auto btf = kernel::KernelBtf::load(opts.kernel_btf);
+  kernel::KernelFeatures base_features;
+  // The kprobe backends also need the function scan (available_filter_
+  // functions, kallsyms). It runs only when a kprobe backend is possible.
+  std::optional<kernel::SkbFuncScan> scan;
+  auto scan_once = [&]() -> const kernel::SkbFuncScan& {
+    if (!scan) {
+      kernel::ScanOptions so;
+      so.kernel_btf = opts.kernel_btf;
+      so.kmods = opts.kmods;
+      so.all_kmods = opts.all_kmods;
+      scan = kernel::scan_skb_funcs(so, btf.get());
+      spdlog::debug("skb functions: {} in BTF, {} traceable, {} not traceable ({} renamed), {} not in kallsyms",
+                    scan->btf_total, scan->funcs.size(), scan->not_traceable, scan->renamed, scan->not_in_kallsyms);
+    }
+    return *scan;
+  };
+  ScanGatedFeatures features(base_features, [&]() -> std::string { return scan_once().error; });
   auto choice = attach::choose_backend(attach::parse_backend(opts.backend), features);
   if (!choice.notice.empty()) spdlog::info("{}", choice.notice);
 
   std::unique_ptr<attach::Backend> backend;
-  switch (choice.kind) {
-    case attach::BackendKind::kTracepoint:
-      backend = attach::make_tracepoint_backend(btf->skb_tracepoints());
-      break;
-    default:
-      throw UsageError(std::string("backend '") + attach::backend_name(choice.kind) +
-                       "' is not available in this build yet");
+  bool raw_tp_instances = false;
+  if (choice.kind == attach::BackendKind::kTracepoint) {
+    raw_tp_instances = !base_features.raw_tp_cookie().ok;
+    if (raw_tp_instances)
+      spdlog::info("this kernel has no raw tracepoint cookies (Linux < 6.10): loading one program per tracepoint");
+    backend = attach::make_tracepoint_backend(btf->skb_tracepoints(), raw_tp_instances);
+  } else {
+    const auto& sc = scan_once();
+    auto cands = plugin::make_candidates(sc.funcs, btf->skb_tracepoints());
+    std::vector<size_t> chosen;
+    try {
+      chosen = plugin::select_union(selectors, cands);
+    } catch (const plugin::PluginError& e) {
+      throw UsageError(e.what());
+    }
+    const bool multi = choice.kind == attach::BackendKind::kKprobeMulti;
+    std::vector<attach::Probe> probes;
+    for (size_t i : chosen) {
+      if (i >= sc.funcs.size()) continue;  // tracepoints: the tracepoint backend's
+      const kernel::SkbFunc& f = sc.funcs[i];
+      attach::Probe p;
+      p.name = f.module == "vmlinux" ? f.name : f.name + "[" + f.module + "]";
+      p.skb_pos = f.skb_pos;
+      p.reason_pos = f.reason_pos;
+      p.addr = f.addr;
+      p.kernel_name = f.name;
+      if (multi && f.addrs.size() > 1) {
+        // Every copy of a static name: kprobe-multi attaches by address.
+        for (uint64_t a : f.addrs) {
+          p.addr = a;
+          probes.push_back(p);
+        }
+      } else {
+        probes.push_back(std::move(p));
+      }
+    }
+    if (probes.empty())
+      throw UsageError(opts.filter_func.empty()
+                           ? std::string("cannot find a matching kernel function")
+                           : "cannot find a matching kernel function: no traceable function with an skb "
+                             "argument matches --filter-func '" + opts.filter_func + "'");
+    backend = multi ? attach::make_kprobe_multi_backend(std::move(probes))
+                    : attach::make_kprobe_backend(std::move(probes), opts.filter_kprobe_batch);
   }
 
   // 3. The kernel program.
@@ -358,8 +459,17 @@ int run(const config::Options& opts) {
   po.cfg = plan.cfg;
   po.cfg.output_meta = opts.output_meta || opts.output_netns_names;
   po.cfg.output_tuple = opts.output_tuple;
+  po.cfg.output_caller = opts.output_caller && choice.kind != attach::BackendKind::kTracepoint;
+  po.cfg.output_stack = opts.output_stack;
   po.pcap_l2 = plan.l2;
   po.pcap_l3 = plan.l3;
+  po.kernel_btf = opts.kernel_btf;
+  po.want_raw_tp = choice.kind == attach::BackendKind::kTracepoint;
+  po.raw_tp_instances = raw_tp_instances;
+  po.want_kprobe = choice.kind == attach::BackendKind::kKprobe;
+  po.want_kprobe_multi = choice.kind == attach::BackendKind::kKprobeMulti;
+  if (opts.output_caller && choice.kind == attach::BackendKind::kTracepoint)
+    spdlog::warn("--output-caller needs a kprobe backend; the tracepoint backend has no caller");
   auto prog = bpf::CoreProgram::load(po);
 
   // 4. Attach. From here on every exit path detaches (RAII: the backend
@@ -370,6 +480,8 @@ int run(const config::Options& opts) {
 
   decode::Decoder decoder(backend->probes(), btf->drop_reasons(), mono_to_wall_offset());
   if (opts.output_netns_names) decoder.enable_netns_names();
+  if (opts.output_caller || opts.output_stack)
+    decoder.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()), prog->stacks_fd());
   probe_abi.resize(backend->probes().size());
   for (size_t i = 0; i < probe_abi.size(); ++i) {
     const auto& p = backend->probes()[i];

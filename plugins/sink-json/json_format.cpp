@@ -457,8 +457,17 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
 
   // Upper bound of this line: fixed parts plus each string at its worst
   // escaping (the reason name appears twice: in func and drop_reason).
-  size_t bound = kFixedBound + detail::escaped_bound(process_n + func_n + 2 * reason_n + caller_n +
-                                                     ifname_n + netns_name_n);
+  // pwru's `stack`: one string of "\n<symbol>" pieces (--output-stack).
+  std::string stack_text;
+  if ((ev.flags & PWRU_EV_STACK) != 0 && ev.size >= sizeof(pwru_event_v1) && ev.stack_syms != nullptr) {
+    for (uint32_t i = 0; i < ev.nstack; ++i) {
+      stack_text.push_back('\n');
+      if (ev.stack_syms[i] != nullptr) stack_text += ev.stack_syms[i];
+    }
+  }
+  size_t bound = kFixedBound + 16 +
+                 detail::escaped_bound(process_n + func_n + 2 * reason_n + caller_n + ifname_n + netns_name_n +
+                                       stack_text.size());
   size_t old_size = out.size();
   out.resize(old_size + bound);
   char* p = out.data() + old_size;
@@ -585,6 +594,11 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
       *p++ = '"';
     }
     *p++ = '}';
+  }
+
+  if (!stack_text.empty()) {
+    p = put_lit(p, ",\"stack\":");
+    p = put_quoted(p, stack_text.data(), stack_text.size());
   }
 
   // Our additions, after pwru's fields.

@@ -614,9 +614,17 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
     *p++ = ' ';
     p = put(p, caller, caller_n);
   }
-  *p++ = '\n';
   assert(static_cast<size_t>(p - (out.data() + old_size)) <= bound);
   out.resize(static_cast<size_t>(p - out.data()));
+  // --output-stack: "\n" + nearest symbol per frame (no indentation, as pwru).
+  if ((ev.flags & PWRU_EV_STACK) != 0 && ev.size >= sizeof(pwru_event_v1) && ev.stack_syms != nullptr) {
+    for (uint32_t i = 0; i < ev.nstack; ++i) {
+      out.push_back('\n');
+      const char* sym = ev.stack_syms[i] != nullptr ? ev.stack_syms[i] : "";
+      out.append(sym, sym + std::strlen(sym));
+    }
+  }
+  out.push_back('\n');
 }
 
 }  // namespace pwru::text

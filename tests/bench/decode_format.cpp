@@ -78,19 +78,19 @@ const Recording& recording() {
     r.mono_to_wall = mono_to_wall_ns();
     // probe_id -> probe, as a kprobe-multi + tracepoint + tc session would list them.
     r.probes = {
-        Probe{"ip_rcv", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00010ull, 1, 0},
-        Probe{"ip_rcv_core", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00020ull, 1, 0},
-        Probe{"nf_hook_slow", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00030ull, 1, 0},
-        Probe{"ip_output", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00040ull, 3, 0},
-        Probe{"ip_finish_output2", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00050ull, 3, 0},
-        Probe{"__dev_queue_xmit", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00060ull, 1, 0},
-        Probe{"tcp_v4_rcv", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00070ull, 1, 0},
-        Probe{"ip6_output", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00080ull, 3, 0},
-        Probe{"udp_rcv", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00090ull, 1, 0},
-        Probe{"kfree_skb_reason", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a000a0ull, 1, 2},
-        Probe{"net_dev_queue", PWRU_PROBE_TRACEPOINT, 0, 1, 0},
-        Probe{"kfree_skb", PWRU_PROBE_TRACEPOINT, 0, 1, 3},
-        Probe{"bpf_prog_e20a685998fd41c8_entry1[bpf]", PWRU_PROBE_TC, 0xffffffffc0001000ull, 1, 0},
+        Probe{"ip_rcv", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00010ull, 1, 0, {}},
+        Probe{"ip_rcv_core", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00020ull, 1, 0, {}},
+        Probe{"nf_hook_slow", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00030ull, 1, 0, {}},
+        Probe{"ip_output", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00040ull, 3, 0, {}},
+        Probe{"ip_finish_output2", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00050ull, 3, 0, {}},
+        Probe{"__dev_queue_xmit", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00060ull, 1, 0, {}},
+        Probe{"tcp_v4_rcv", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00070ull, 1, 0, {}},
+        Probe{"ip6_output", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00080ull, 3, 0, {}},
+        Probe{"udp_rcv", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a00090ull, 1, 0, {}},
+        Probe{"kfree_skb_reason", PWRU_PROBE_KPROBE_MULTI, 0xffffffff81a000a0ull, 1, 2, {}},
+        Probe{"net_dev_queue", PWRU_PROBE_TRACEPOINT, 0, 1, 0, {}},
+        Probe{"kfree_skb", PWRU_PROBE_TRACEPOINT, 0, 1, 3, {}},
+        Probe{"bpf_prog_e20a685998fd41c8_entry1[bpf]", PWRU_PROBE_TC, 0xffffffffc0001000ull, 1, 0, {}},
     };
     constexpr uint32_t kDropProbes[] = {9, 11};
     // A few values of enum skb_drop_reason; 77 and 999 stay unknown.

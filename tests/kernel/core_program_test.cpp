@@ -82,7 +82,8 @@ int on_record(void* ctx, void* data, size_t size) {
   return 0;
 }
 
-Collected trace(std::optional<bpf::SlotCode> l2, std::optional<bpf::SlotCode> l3, uint16_t port) {
+Collected trace(std::optional<bpf::SlotCode> l2, std::optional<bpf::SlotCode> l3, uint16_t port,
+                bool per_tp_programs = false) {
   auto btf = kernel::KernelBtf::load();
   bpf::ProgramOptions po;
   po.cfg.output_meta = 1;
@@ -91,8 +92,9 @@ Collected trace(std::optional<bpf::SlotCode> l2, std::optional<bpf::SlotCode> l3
   po.pcap_l2 = std::move(l2);
   po.pcap_l3 = std::move(l3);
   po.ringbuf_bytes = 1 << 20;
+  po.raw_tp_instances = per_tp_programs;
   auto prog = bpf::CoreProgram::load(po);
-  auto backend = attach::make_tracepoint_backend(btf->skb_tracepoints());
+  auto backend = attach::make_tracepoint_backend(btf->skb_tracepoints(), per_tp_programs);
   backend->attach(*prog);
   decode::Decoder dec(backend->probes(), btf->drop_reasons(), 0);
   Collected c{&dec, {}, 0, 0, port};
@@ -119,6 +121,22 @@ TEST(CoreProgram, SplicedFilterSelectsOnePortOnLoopback) {
     if (f.rfind("kfree_skb(", 0) == 0) dropped = true;
   EXPECT_TRUE(dropped);
   // The filter let nothing else through.
+  EXPECT_EQ(c.other_port, 0);
+}
+
+// Kernels before 6.10 have no raw tracepoint cookies: there every
+// tracepoint gets a copy of the entry program with its cookie spliced in as
+// a constant. The same trace must come out (this kernel runs both modes).
+TEST(CoreProgram, PerTracepointProgramsWithoutCookiesGiveTheSameTrace) {
+  const uint16_t port = 40407;
+  Collected c = trace(bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(port)},
+                      bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, port, /*per_tp_programs=*/true);
+  EXPECT_GE(c.by_func["net_dev_queue"], 5);
+  EXPECT_GE(c.by_func["netif_rx"] + c.by_func["netif_receive_skb"], 5);
+  bool dropped = false;
+  for (auto& [f, n] : c.by_func)
+    if (f.rfind("kfree_skb(", 0) == 0 && f.find("SKB_DROP_REASON_") != std::string::npos) dropped = true;
+  EXPECT_TRUE(dropped) << "the drop reason position must come through the built-in cookie";
   EXPECT_EQ(c.other_port, 0);
 }
 

@@ -38,9 +38,22 @@ TEST(BackendChoice, AskedForUnavailableBackendIsUsageError) {
     EXPECT_STREQ(e.what(), "backend 'kprobe' is not available: no kprobe PMU");
   }
   EXPECT_THROW(choose_backend(BackendKind::kKprobeMulti, f), pwru::UsageError);
+  // Without raw tracepoint cookies (< 6.10) the tracepoint backend still
+  // works (one program per tracepoint), so it stays the last resort.
   f.cookie = {false, "E2BIG"};
-  EXPECT_THROW(choose_backend(BackendKind::kTracepoint, f), pwru::UsageError);
-  EXPECT_THROW(choose_backend(BackendKind::kAuto, f), pwru::UsageError);
+  EXPECT_EQ(choose_backend(BackendKind::kTracepoint, f).kind, BackendKind::kTracepoint);
+  EXPECT_EQ(choose_backend(BackendKind::kAuto, f).kind, BackendKind::kTracepoint);
+}
+
+TEST(BackendChoice, AutoPrefersKprobeMultiThenKprobe) {
+  FakeFeatures f;
+  f.kp = {true, {}};
+  f.multi = {true, {}};
+  EXPECT_EQ(choose_backend(BackendKind::kAuto, f).kind, BackendKind::kKprobeMulti);
+  f.multi = {false, "creating a kprobe-multi link: Operation not supported"};
+  Choice c = choose_backend(BackendKind::kAuto, f);
+  EXPECT_EQ(c.kind, BackendKind::kKprobe);
+  EXPECT_EQ(c.notice, "using the kprobe backend (kprobe-multi: creating a kprobe-multi link: Operation not supported)");
 }
 
 TEST(BackendChoice, ExplicitTracepointHasNoNotice) {

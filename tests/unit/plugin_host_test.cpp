@@ -360,11 +360,32 @@ TEST(PluginRefuse, DescriptorTooSmall) {
 }
 
 TEST(PluginRefuse, OtherMajorThroughTheV1Symbol) {
-  expect_refused(Kind::sink, "abi2", {"built for plugin ABI 2.0, this pwru speaks 1.0"});
+  expect_refused(Kind::sink, "abi2", {"built for plugin ABI 2.0, this pwru speaks 1.1"});
 }
 
 TEST(PluginRefuse, NewerMinorThanTheHost) {
-  expect_refused(Kind::sink, "minor99", {"needs plugin ABI 1.99, this pwru speaks 1.0"});
+  expect_refused(Kind::sink, "minor99", {"needs plugin ABI 1.99, this pwru speaks 1.1"});
+  expect_refused(Kind::sink, "minor2", {"needs plugin ABI 1.2, this pwru speaks 1.1"});
+}
+
+TEST(PluginAbi, HostSpeaks11) {
+  EXPECT_EQ(PWRU_ABI_MAJOR, 1);
+  EXPECT_EQ(PWRU_ABI_MINOR, 1);
+}
+
+TEST(PluginAbi, OlderMinorSinkStillLoadsAndRuns) {
+  PluginHost host = fixture_host();
+  const auto lib = host.load(Kind::sink, "minor0");
+  EXPECT_EQ(lib->abi(), "1.0");
+  TestSession s;
+  {
+    SinkInstance sink = host.create_sink("minor0", "", "cli");
+    sink.open(s.session);
+    const pwru_event_v1 a = make_event("ip_rcv", 0);
+    const pwru_event_v1* batch[] = {&a};
+    sink.write(batch);
+  }
+  EXPECT_EQ(s.writer.out, "csink open tracepoint\ncsink ip_rcv\ncsink close\n");
 }
 
 TEST(PluginRefuse, UnknownKind) {
@@ -373,7 +394,20 @@ TEST(PluginRefuse, UnknownKind) {
 
 TEST(PluginRefuse, SelectorNeedsAbi11) {
   expect_refused(Kind::selector, "csel",
-                 {"selector plugins need plugin ABI 1.1", "this pwru speaks 1.0"});
+                 {"selector plugins need plugin ABI 1.1 or later (1.0 defines no selector ops), "
+                  "the plugin was built for 1.0; this pwru speaks 1.1"});
+}
+
+TEST(PluginRefuse, SelectorOpsTableTooSmall) {
+  expect_refused(Kind::selector, "smallops",
+                 {"the selector ops table is 4 bytes, smaller than a plugin ABI 1.1 selector ops "
+                  "table (" +
+                  std::to_string(sizeof(pwru_selector_ops_v1)) + " bytes)"});
+}
+
+TEST(PluginRefuse, SelectorWithoutSelect) {
+  expect_refused(Kind::selector, "noselect",
+                 {"the selector ops table lacks required function(s): select"});
 }
 
 TEST(PluginRefuse, KindDisagreesWithFileName) {
@@ -430,7 +464,7 @@ TEST(PluginSink, SdkSinkEndToEnd) {
   SinkInstance sink = host.create_sink("good", "prefix = \"hi\"\n", "trace.toml [[sink]] #1");
   EXPECT_EQ(sink.name(), "good");
   EXPECT_EQ(sink.library().version(), "1.2.3");
-  EXPECT_EQ(sink.library().abi(), "1.0");
+  EXPECT_EQ(sink.library().abi(), "1.1");
   EXPECT_NE(sink.library().config_doc().find("prefix"), std::string::npos);
 
   TestSession s;
@@ -676,6 +710,100 @@ TEST(PluginFilter, InvalidSpecsAreRefused) {
   }
 }
 
+// ---- selectors ---------------------------------------------------------------
+
+Candidate cand(uint32_t kind, const char* name, uint32_t skb_pos, const char* module = "vmlinux") {
+  Candidate c;
+  c.kind = kind;
+  c.name = name;
+  c.module = module;
+  c.addr = kind == PWRU_PROBE_KPROBE ? 0xffffffff81a00000 : 0;
+  c.skb_pos = skb_pos;
+  c.reason_pos = 0;
+  c.nargs = skb_pos;
+  return c;
+}
+
+const std::vector<Candidate>& test_candidates() {
+  static const std::vector<Candidate> c = {
+      cand(PWRU_PROBE_KPROBE, "ip_rcv", 1),
+      cand(PWRU_PROBE_KPROBE, "ip_rcv_core", 1),
+      cand(PWRU_PROBE_KPROBE, "sk_skb_reason_drop", 2),
+      cand(PWRU_PROBE_KPROBE, "veth_xmit", 1, "veth"),
+      cand(PWRU_PROBE_TRACEPOINT, "kfree_skb", 1),
+  };
+  return c;
+}
+
+TEST(PluginSelector, SdkSelectorSeesEveryCandidateField) {
+  PluginHost host = fixture_host();
+  const auto& c = test_candidates();
+  const auto sel = [&](const std::string& toml) {
+    return host.create_selector("good", toml, "cli").select(c);
+  };
+  using V = std::vector<std::size_t>;
+  EXPECT_EQ(sel(""), (V{0, 1, 2, 3, 4}));
+  EXPECT_EQ(sel("prefix = \"ip_\""), (V{0, 1}));
+  EXPECT_EQ(sel("module = \"veth\""), (V{3}));
+  EXPECT_EQ(sel("skb-pos = 2"), (V{2}));
+  EXPECT_EQ(sel("kind = \"tracepoint\""), (V{4}));
+  EXPECT_EQ(sel("kind = \"kprobe\"\nprefix = \"nothing\""), V{});
+  SelectorInstance s = host.create_selector("good", "", "cli");
+  EXPECT_EQ(s.name(), "good");
+  EXPECT_EQ(s.library().abi(), "1.1");
+  EXPECT_EQ(s.library().kind(), Kind::selector);
+  EXPECT_TRUE(s.select({}).empty());
+}
+
+TEST(PluginSelector, SdkExceptionsBecomeTheMessage) {
+  PluginHost host = fixture_host();
+  SelectorInstance s = host.create_selector("good", "throw = true", "cli");
+  EXPECT_EQ(error_of([&] { s.select(test_candidates()); }),
+            "plugin 'good': the selector was told to fail");
+  expect_contains(error_of([&] { host.create_selector("good", "colour = 1", "cli"); }),
+                  {"plugin 'good': cli:1:10: colour: unknown key 'colour'"});
+}
+
+TEST(PluginSelector, PlainCSelector) {
+  PluginHost host = fixture_host();
+  using V = std::vector<std::size_t>;
+  EXPECT_EQ(host.create_selector("cselect", "", "cli").select(test_candidates()),
+            (V{0, 1, 2, 3, 4}));
+  EXPECT_EQ(host.create_selector("cselect", "case = \"odd\"", "cli").select(test_candidates()),
+            (V{1, 3}));
+}
+
+TEST(PluginSelector, BadResultsAreRefused) {
+  PluginHost host = fixture_host();
+  const std::pair<const char*, std::string> cases[] = {
+      {"fail", "plugin 'cselect': no candidate is good enough (5 offered)"},
+      {"fail-silently",
+       "plugin 'cselect': select failed with error -2 (No such file or directory) and the plugin "
+       "gave no message"},
+      {"bad-byte", "plugin 'cselect': invalid selection: chosen[0] (ip_rcv) is 2, not 0 or 1"},
+      {"overrun",
+       "plugin 'cselect': invalid selection: the plugin wrote past the end of chosen[] (5 "
+       "entries)"},
+  };
+  for (const auto& [name, want] : cases) {
+    SCOPED_TRACE(name);
+    SelectorInstance s =
+        host.create_selector("cselect", std::string("case = \"") + name + "\"", "cli");
+    EXPECT_EQ(error_of([&] { s.select(test_candidates()); }), want);
+  }
+}
+
+TEST(PluginSelector, WrongKindAndMoves) {
+  PluginHost host = fixture_host();
+  EXPECT_EQ(error_of([&] { SelectorInstance::create(host.load(Kind::sink, "good"), "", "cli"); }),
+            "plugin 'good' is a sink plugin, not a selector plugin");
+  EXPECT_THROW(host.load(Kind::sink, "good")->selector_ops(), std::logic_error);
+  SelectorInstance a = host.create_selector("cselect", "", "cli");
+  SelectorInstance b = std::move(a);
+  EXPECT_THROW(a.name(), std::logic_error);  // NOLINT(bugprone-use-after-move,clang-analyzer-cplusplus.Move)
+  EXPECT_EQ(b.select(test_candidates()).size(), 5u);
+}
+
 // ---- listing -----------------------------------------------------------------
 
 const PluginInfo* find_info(const std::vector<PluginInfo>& list, const fs::path& path) {
@@ -701,11 +829,12 @@ TEST(PluginList, ShowsGoodAndBrokenPluginsWithTheirErrors) {
   EXPECT_EQ(good->name, "good");
   EXPECT_EQ(good->kind, Kind::sink);
   EXPECT_EQ(good->version, "1.2.3");
-  EXPECT_EQ(good->abi, "1.0");
+  EXPECT_EQ(good->abi, "1.1");
   EXPECT_EQ(good->description, "test fixture: a sink written with the SDK");
   EXPECT_FALSE(good->shadowed);
 
-  for (const char* ok : {"filter-good", "sink-csink", "filter-badspec"}) {
+  for (const char* ok : {"filter-good", "sink-csink", "filter-badspec", "sink-minor0",
+                         "selector-good", "selector-cselect"}) {
     const PluginInfo* p = find_info(list, fixture(ok));
     ASSERT_NE(p, nullptr) << ok;
     EXPECT_TRUE(p->ok()) << p->error;
@@ -717,6 +846,10 @@ TEST(PluginList, ShowsGoodAndBrokenPluginsWithTheirErrors) {
       {"sink-v2only", "built for plugin ABI 2, this pwru speaks 1"},
       {"sink-abi2", "built for plugin ABI 2.0"},
       {"sink-minor99", "needs plugin ABI 1.99"},
+      {"sink-minor2", "needs plugin ABI 1.2, this pwru speaks 1.1"},
+      {"selector-csel", "selector plugins need plugin ABI 1.1 or later"},
+      {"selector-smallops", "the selector ops table is 4 bytes"},
+      {"selector-noselect", "lacks required function(s): select"},
       {"filter-kindmismatch", "but the file name says filter 'kindmismatch'"},
       {"sink-nullops", "lacks required field(s): ops"},
       {"oddname", "does not follow"},

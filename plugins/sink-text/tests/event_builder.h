@@ -35,6 +35,13 @@ class EventBuilder {
     ev_.flags |= PWRU_EV_CALLER;
     return set(ev_.caller, v);
   }
+  // The syms must outlive the builder (pointers are kept).
+  EventBuilder& stack(const char* const* syms, uint32_t n) {
+    ev_.flags |= PWRU_EV_STACK;
+    ev_.nstack = n;
+    ev_.stack_syms = syms;
+    return *this;
+  }
   EventBuilder& drop(uint64_t reason, const char* name) {
     ev_.flags |= PWRU_EV_DROP_REASON;
     ev_.drop_reason = reason;

@@ -90,6 +90,22 @@ TEST(TextFormatGolden, TracepointDropUsesTracepointName) {
             "0xffff00001603cae8 1   ~r/bin/curl:8493 4026531840 0               0         0x0800 1500  60    10.0.2.15:54448->1.1.1.1:80(tcp) kfree_skb(SKB_DROP_REASON_NETFILTER_DROP)\n");
 }
 
+TEST(TextFormatGolden, StackFollowsTheLineOneSymbolPerLine) {
+  // pwru: for each frame "\n" + nearest symbol, no indentation, then "\n".
+  static const char* const kSyms[] = {"kfree_skb_reason", "nf_hook_slow", "ip_rcv"};
+  EventBuilder ev;
+  ev.skb(0xffff00001603cae8)
+      .cpu(1)
+      .process("/usr/bin/curl:8493")
+      .meta(kInitNetns, 0, nullptr, 0, 0x0800, 1500, 60)
+      .tuple4("10.0.2.15", 54448, "1.1.1.1", 80, kTcp)
+      .func("kfree_skb_reason")
+      .stack(kSyms, 3);
+  EXPECT_EQ(run(Options{}, {ev}, false),
+            "0xffff00001603cae8 1   ~r/bin/curl:8493 4026531840 0               0         0x0800 1500  60    10.0.2.15:54448->1.1.1.1:80(tcp) kfree_skb_reason\n"
+            "kfree_skb_reason\nnf_hook_slow\nip_rcv\n");
+}
+
 TEST(TextFormatGolden, IcmpOnEth0) {
   EventBuilder ev;
   ev.skb(0xffff99cf11aa4100)

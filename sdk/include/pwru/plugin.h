@@ -29,8 +29,15 @@
 extern "C" {
 #endif
 
+/*
+ * Minor versions (append-only; a host accepts plugins of its own or an
+ * older minor and refuses newer ones):
+ *  1.0: sink and filter plugins.
+ *  1.1: selector plugins (struct pwru_selector_ops_v1, pwru_candidate_v1);
+ *       pwru_event_v1.netns_name; pwru_event_v1 stack fields (PWRU_EV_STACK).
+ */
 #define PWRU_ABI_MAJOR 1
-#define PWRU_ABI_MINOR 0
+#define PWRU_ABI_MINOR 1
 
 /* The one symbol a plugin library exports. Its name carries the major. */
 #define PWRU_PLUGIN_ENTRY_V1 pwru_plugin_entry_v1
@@ -39,7 +46,7 @@ extern "C" {
 enum pwru_plugin_kind {
 	PWRU_KIND_SINK = 1,     /* receives decoded events (text, json, pcapng) */
 	PWRU_KIND_FILTER = 2,   /* narrows what the kernel side emits */
-	PWRU_KIND_SELECTOR = 3, /* chooses probe points (reserved for ABI 1.1) */
+	PWRU_KIND_SELECTOR = 3, /* chooses probe points (ABI 1.1 and later) */
 };
 
 enum pwru_log_level {
@@ -105,6 +112,7 @@ enum pwru_probe_kind {
 #define PWRU_EV_DROP_REASON (1u << 2) /* drop_reason (and maybe its name) */
 #define PWRU_EV_PACKET (1u << 3)      /* packet bytes */
 #define PWRU_EV_CALLER (1u << 4)      /* caller_addr / caller */
+#define PWRU_EV_STACK (1u << 5)       /* ABI 1.1: nstack, stack_ips, stack_syms */
 
 /* Link type of pwru_event_v1.packet (values are pcap DLT_/LINKTYPE_ numbers). */
 #define PWRU_LINKTYPE_ETHERNET 1
@@ -161,8 +169,15 @@ struct pwru_event_v1 {
 	uint32_t wirelen;      /* length of the packet on the wire from that header */
 	uint32_t linktype;     /* PWRU_LINKTYPE_* */
 	uint32_t reserved1;
-	/* Name of the packet's netns from /run/netns (--output-netns-names), or NULL. */
+	/* ABI 1.1: name of the packet's netns from /run/netns (--output-netns-names),
+	 * or NULL. Check `size` before reading it. */
 	const char *netns_name;
+	/* ABI 1.1, PWRU_EV_STACK: the kernel stack at the probe (--output-stack),
+	 * innermost frame first, each with its nearest kallsyms symbol. */
+	uint32_t nstack;
+	uint32_t reserved2;
+	const uint64_t *stack_ips;
+	const char *const *stack_syms;
 };
 
 /* One attached probe point; pwru_event_v1.probe_id indexes these. */
@@ -274,6 +289,33 @@ struct pwru_filter_ops_v1 {
 };
 
 /*
+ * ABI 1.1. One probe point the core can attach (pwru_selector_ops_v1.select
+ * input). The core builds the list from the kernel's BTF: functions with a
+ * struct sk_buff * parameter that are traceable (available_filter_functions),
+ * and tracepoints with an skb argument.
+ * Owner: host. Lifetime: during the select() call that passes it.
+ */
+struct pwru_candidate_v1 {
+	uint32_t size;
+	uint32_t kind;        /* PWRU_PROBE_KPROBE: kernel function; PWRU_PROBE_TRACEPOINT: tracepoint */
+	const char *name;     /* function or tracepoint name as in BTF (e.g. "ip_rcv") */
+	const char *module;   /* "vmlinux" or the module name ("veth") */
+	uint64_t addr;        /* kallsyms address, 0 if the name is not in kallsyms */
+	uint32_t skb_pos;     /* 1..5: position of the struct sk_buff * argument */
+	uint32_t reason_pos;  /* 0 or 1..5: enum skb_drop_reason argument */
+	uint32_t nargs;
+	uint32_t reserved;
+};
+
+/* ABI 1.1. Selector functions. Owner: plugin (static storage). */
+struct pwru_selector_ops_v1 {
+	uint32_t size;
+	/* Required. Sets chosen[i] = 1 for each candidate to attach (host zeroes `chosen`). */
+	int (*select)(void *inst, const struct pwru_candidate_v1 *const *cands, size_t n,
+		      uint8_t *chosen, struct pwru_error *err);
+};
+
+/*
  * The plugin descriptor returned by the entry symbol.
  * Owner: plugin (static storage). Lifetime: while the library is loaded.
  */
@@ -297,7 +339,8 @@ struct pwru_plugin_v1 {
 			const char *origin, struct pwru_error *err);
 	/* Required. Frees an instance. Never fails. */
 	void (*destroy)(void *inst);
-	/* Required. struct pwru_sink_ops_v1 * or struct pwru_filter_ops_v1 * by kind. */
+	/* Required. By kind: struct pwru_sink_ops_v1 *, struct pwru_filter_ops_v1 *
+	 * or (ABI 1.1) struct pwru_selector_ops_v1 *. */
 	const void *ops;
 };
 

@@ -12,6 +12,9 @@
 //   };
 //   PWRU_SINK_PLUGIN(MySink, "mysink", "1.0", "what it does", "key = ... # doc")
 //
+// Filters (pwru::sdk::Filter, PWRU_FILTER_PLUGIN) and, from ABI 1.1,
+// selectors (pwru::sdk::Selector, PWRU_SELECTOR_PLUGIN) work the same way.
+//
 // The constructor reads its keys from `cfg`; the macro rejects keys that
 // were not read. Every exception thrown by plugin code is caught at the
 // boundary and becomes the one-line error the host prints.
@@ -20,6 +23,7 @@
 #include <pwru/plugin.h>
 
 #include <concepts>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -153,6 +157,17 @@ class Filter {
   virtual void build(const pwru_filter_env_v1& env, pwru_filter_spec_v1& spec) = 0;
 };
 
+// ABI 1.1. Chooses which of the core's candidate probe points to attach.
+class Selector {
+ public:
+  virtual ~Selector() = default;
+  // `chosen` has one byte per candidate, zeroed by the host: set
+  // chosen[i] = 1 for each candidate to attach. A candidate's fields are
+  // valid up to its `size` (the host's pwru_candidate_v1).
+  virtual void select(std::span<const pwru_candidate_v1* const> candidates,
+                      std::span<uint8_t> chosen) = 0;
+};
+
 namespace detail {
 
 inline void set_error(pwru_error* err, const char* msg) {
@@ -179,6 +194,10 @@ concept SinkClass = std::derived_from<T, Sink> && std::constructible_from<T, con
 template <typename T>
 concept FilterClass =
     std::derived_from<T, Filter> && std::constructible_from<T, const Host&, Config&>;
+
+template <typename T>
+concept SelectorClass =
+    std::derived_from<T, Selector> && std::constructible_from<T, const Host&, Config&>;
 
 struct Instance {
   Host host;
@@ -236,6 +255,20 @@ constexpr pwru_filter_ops_v1 filter_ops() {
   return ops;
 }
 
+template <SelectorClass T>
+constexpr pwru_selector_ops_v1 selector_ops() {
+  pwru_selector_ops_v1 ops{};
+  ops.size = sizeof(pwru_selector_ops_v1);
+  ops.select = [](void* inst, const pwru_candidate_v1* const* cands, size_t n, uint8_t* chosen,
+                  pwru_error* err) noexcept {
+    return guard(err, [&] {
+      static_cast<T*>(inst)->select(std::span<const pwru_candidate_v1* const>(cands, n),
+                                    std::span<uint8_t>(chosen, n));
+    });
+  };
+  return ops;
+}
+
 }  // namespace detail
 }  // namespace pwru::sdk
 
@@ -269,3 +302,7 @@ constexpr pwru_filter_ops_v1 filter_ops() {
 
 #define PWRU_FILTER_PLUGIN(Class, name, version, description, doc) \
   PWRU_SDK_PLUGIN_(Class, PWRU_KIND_FILTER, filter_ops, name, version, description, doc)
+
+// ABI 1.1: a selector plugin (the descriptor says abi_minor >= 1).
+#define PWRU_SELECTOR_PLUGIN(Class, name, version, description, doc) \
+  PWRU_SDK_PLUGIN_(Class, PWRU_KIND_SELECTOR, selector_ops, name, version, description, doc)
