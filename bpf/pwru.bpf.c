@@ -228,17 +228,18 @@ static __always_inline void capture(struct sk_buff *skb, struct pwru_pkt *pkt,
  * passed the caplen check.
  *
  * Why not rely on the compares: the compiler checks "off + k > caplen" on
- * a copy of off plus k, which the verifier links to off ("r5 = r4; r5 += 1").
- * When the compare narrows the copy, Linux 6.12 (before "bpf, verifier:
- * Improve precision for BPF_ADD and BPF_SUB", 6.17) hands the bounds back
- * to off as copy + (u64)-k; the unsigned add "overflows" and off is left
- * with u64 [0, U64_MAX] beside a tight s64 range. A later compare of off
- * with a constant then goes down a branch that cannot happen, where off is
- * a constant whose bounds contradict it ("REG INVARIANTS VIOLATION"), the
- * verifier forgets it, and buffer + off is a scalar: "invalid mem access
- * 'scalar'". Which paths get there depends on the bounds the pcap filter's
- * caplen checks leave (ip6[52], ip6[53], ip[53] did). A masked index is
- * bounded by the mask alone.
+ * a copy of off plus k, which the verifier links to off ("r5 = r4;
+ * r5 += 1"). When the compare narrows the copy, Linux 6.12's verifier
+ * hands the bounds back to off as copy + (u64)-k; that unsigned add
+ * "overflows" and off is left with u64 [0, U64_MAX] beside a tight s64
+ * range (later kernels compute the add exactly: "bpf, verifier: Improve
+ * precision for BPF_ADD and BPF_SUB", 2025). A later compare of off with a
+ * constant then follows a branch that cannot happen, where off becomes a
+ * constant its bounds contradict ("REG INVARIANTS VIOLATION"); the
+ * verifier forgets off, and buffer + off is a scalar: "invalid mem access
+ * 'scalar'". Which paths get there depends on the caplen bounds the pcap
+ * filter's checks leave (ip6[50], ip6[52], ip6[53], ip[53] did). A masked
+ * index is bounded by the mask alone.
  *
  * The mask is an asm statement so the compiler cannot drop it where it can
  * prove the bound itself; an offset that is a compile-time constant needs
