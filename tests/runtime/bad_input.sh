@@ -64,7 +64,8 @@ run_case() {
 }
 
 run_case pcap-incomplete 'tcp port' -- 'tcp port'
-run_case pcap-bad-host '300.1.1.1' -- 'host 300.1.1.1'
+# An address that cannot exist (octet 300): libpcap refuses it, nothing is sent anywhere.
+run_case pcap-bad-host '198.51.100.300' -- 'host 198.51.100.300'
 run_case unknown-flag '--no-such-flag' -- --no-such-flag 'tcp port 8080'
 run_case unknown-backend 'foo' -- --backend foo 'tcp port 8080'
 if have_kprobe; then
