@@ -23,53 +23,13 @@ namespace pwru::json {
 
 namespace {
 
-constexpr uint16_t kEthPIp = 0x0800;
-constexpr uint16_t kEthPIpv6 = 0x86dd;
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-// "FIN|SYN|..." for every flags byte, built at compile time.
-struct TcpFlagNames {
-  std::array<std::array<char, 32>, 256> text{};
-  std::array<uint8_t, 256> len{};
-};
-
-constexpr TcpFlagNames make_tcp_flag_names() {
-  constexpr const char* names[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
-  TcpFlagNames t{};
-  for (unsigned f = 0; f < 256; ++f) {
-    size_t n = 0;
-    for (unsigned bit = 0; bit < 8; ++bit) {
-      if ((f & (1u << bit)) == 0) continue;
-      if (n != 0) t.text[f][n++] = '|';
-      for (const char* c = names[bit]; *c != '\0'; ++c) t.text[f][n++] = *c;
-    }
-    t.len[f] = static_cast<uint8_t>(n);
-  }
-  return t;
-}
-constexpr TcpFlagNames kTcpFlagNames = make_tcp_flag_names();
-
-// Decimal text of 0..255 for dotted quads: 3 chars + length.
-struct Octets {
-  std::array<std::array<char, 4>, 256> text{};
-};
-constexpr Octets make_octets() {
-  Octets o{};
-  for (unsigned v = 0; v < 256; ++v) {
-    char d[3];
-    unsigned n = 0;
-    unsigned x = v;
-    do {
-      d[n++] = static_cast<char>('0' + x % 10);
-      x /= 10;
-    } while (x != 0);
-    for (unsigned i = 0; i < n; ++i) o.text[v][i] = d[n - 1 - i];
-    o.text[v][3] = static_cast<char>(n);
-  }
-  return o;
-}
-constexpr Octets kOctets = make_octets();
+using gotext::kEthPIp;
+using gotext::kEthPIpv6;
+using gotext::kHexDigits;
+using gotext::put;
+using gotext::put_dec;
+using gotext::put_hex;
 
 // For each byte: 0 = copied as is; otherwise it needs a closer look
 // (`"`, `\`, a control byte, or the start of a non-ASCII sequence).
@@ -93,74 +53,12 @@ constexpr EscapeTables make_escape_tables() {
 }
 constexpr EscapeTables kEscape = make_escape_tables();
 
-inline char* put(char* p, const char* s, size_t n) {
-  std::memcpy(p, s, n);
-  return p + n;
-}
 // A string literal without its NUL.
 template <size_t N>
 inline char* put_lit(char* p, const char (&s)[N]) {
   return put(p, s, N - 1);
 }
 
-// "00" "01" ... "99"
-struct Digits2 {
-  std::array<char, 200> text{};
-};
-constexpr Digits2 make_digits2() {
-  Digits2 d{};
-  for (unsigned i = 0; i < 100; ++i) {
-    d.text[2 * i] = static_cast<char>('0' + i / 10);
-    d.text[2 * i + 1] = static_cast<char>('0' + i % 10);
-  }
-  return d;
-}
-constexpr Digits2 kDigits2 = make_digits2();
-
-inline unsigned count_digits(uint64_t v) {
-  unsigned n = 1;
-  for (;;) {
-    if (v < 10) return n;
-    if (v < 100) return n + 1;
-    if (v < 1000) return n + 2;
-    if (v < 10000) return n + 3;
-    v /= 10000u;
-    n += 4;
-  }
-}
-
-// %d, written in place (two digits at a time, from the end).
-inline char* put_dec(char* p, uint64_t v) {
-  char* end = p + count_digits(v);
-  char* q = end;
-  while (v >= 100) {
-    auto r = static_cast<size_t>(v % 100);
-    v /= 100;
-    q -= 2;
-    std::memcpy(q, &kDigits2.text[2 * r], 2);
-  }
-  if (v >= 10) {
-    std::memcpy(q - 2, &kDigits2.text[2 * v], 2);
-  } else {
-    q[-1] = static_cast<char>('0' + v);
-  }
-  return end;
-}
-
-// %x (lower case, no prefix)
-inline char* put_hex(char* p, uint64_t v) {
-  int bits = v == 0 ? 1 : 64 - __builtin_clzll(v);
-  int n = (bits + 3) / 4;
-  for (int i = n - 1; i >= 0; --i) {
-    p[i] = kHexDigits[v & 0xf];
-    v >>= 4;
-  }
-  return p + n;
-}
-
-// Length of the UTF-8 sequence starting at b[i] (a byte >= 0x80) if Go's
-// decoder accepts it (no overlongs, no surrogates, nothing above
-// U+10FFFF, not cut short by the end), else 0.
 inline size_t utf8_seq_len(const unsigned char* b, size_t i, size_t n) {
   unsigned c = b[i];
   unsigned lo = 0x80;
@@ -258,59 +156,11 @@ inline char* put_quoted(char* p, const char* s, size_t n) {
   return p;
 }
 
-inline char* put_ipv4(char* p, const uint8_t* a) {
-  for (int i = 0; i < 4; ++i) {
-    const auto& o = kOctets.text[a[i]];
-    std::memcpy(p, o.data(), 3);  // copy 3, advance by the real length
-    p += static_cast<unsigned char>(o[3]);
-    if (i != 3) *p++ = '.';
-  }
-  return p;
-}
-
-// Go's net.IP(a[:16]).String(): IPv4-mapped (::ffff:a.b.c.d) prints as a
-// dotted quad; everything else follows RFC 5952 (lower-case hex, no leading
-// zeros, the longest run of two or more zero groups as "::", the first run
-// on a tie).
-char* put_ipv6(char* p, const uint8_t* a) {
-  static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(a, kMappedPrefix, sizeof(kMappedPrefix)) == 0) return put_ipv4(p, a + 12);
-  uint16_t g[8];
-  for (int i = 0; i < 8; ++i) g[i] = static_cast<uint16_t>((a[2 * i] << 8) | a[2 * i + 1]);
-  int zs = -1;
-  int ze = -1;
-  for (int i = 0; i < 8; ++i) {
-    int j = i;
-    while (j < 8 && g[j] == 0) ++j;
-    if (j - i >= 2 && j - i > ze - zs) {
-      zs = i;
-      ze = j;
-    }
-  }
-  for (int i = 0; i < 8; ++i) {
-    if (i == zs) {
-      *p++ = ':';
-      *p++ = ':';
-      i = ze - 1;
-      continue;
-    }
-    if (i != 0 && i != ze) *p++ = ':';
-    p = put_hex(p, g[i]);
-  }
-  return p;
-}
-
 // pwru's addrToStr() as a JSON string: "a.b.c.d", "[v6]" (pwru keeps the
 // brackets in JSON too), or "" when the tuple's L3 protocol is neither.
 inline char* put_addr(char* p, uint16_t l3, const uint8_t* a) {
   *p++ = '"';
-  if (l3 == kEthPIp) {
-    p = put_ipv4(p, a);
-  } else if (l3 == kEthPIpv6) {
-    *p++ = '[';
-    p = put_ipv6(p, a);
-    *p++ = ']';
-  }
+  p = gotext::put_addr(p, l3, a);
   *p++ = '"';
   return p;
 }
@@ -331,104 +181,15 @@ std::string json_quote(std::string_view s) {
   return out;
 }
 
-std::string ipv6_string(const uint8_t addr[16]) {
-  char tmp[64];
-  char* e = put_ipv6(tmp, addr);
-  return std::string(tmp, e);
-}
-
-std::string ipv4_string(const uint8_t addr[4]) {
-  char tmp[16];
-  char* e = put_ipv4(tmp, addr);
-  return std::string(tmp, e);
-}
-
-std::string_view tcp_flags_string(uint8_t flags) {
-  return std::string_view(kTcpFlagNames.text[flags].data(), kTcpFlagNames.len[flags]);
-}
-
 }  // namespace detail
-
-std::optional<Timestamp> parse_timestamp(std::string_view s) {
-  if (s == "none") return Timestamp::none;
-  if (s == "current") return Timestamp::current;
-  if (s == "relative") return Timestamp::relative;
-  if (s == "absolute") return Timestamp::absolute;
-  return std::nullopt;
-}
-
-// ---------------------------------------------------------------------------
-// SkbLastSeen
-
-namespace {
-inline size_t slot_of(uint64_t key, size_t mask) {
-  // Fibonacci hashing; skb addresses share their low bits (slab alignment).
-  return static_cast<size_t>((key * 0x9e3779b97f4a7c15ull) >> 32) & mask;
-}
-}  // namespace
-
-std::optional<uint64_t> SkbLastSeen::exchange(uint64_t skb, uint64_t ts) {
-  if (skb == 0) {
-    std::optional<uint64_t> prev;
-    if (has_zero_) prev = zero_value_;
-    has_zero_ = true;
-    zero_value_ = ts;
-    return prev;
-  }
-  if ((used_ + 1) * 2 > slots_.size()) grow();
-  size_t mask = slots_.size() - 1;
-  for (size_t i = slot_of(skb, mask);; i = (i + 1) & mask) {
-    Slot& s = slots_[i];
-    if (s.key == skb) {
-      uint64_t prev = s.value;
-      s.value = ts;
-      return prev;
-    }
-    if (s.key == 0) {
-      s.key = skb;
-      s.value = ts;
-      ++used_;
-      return std::nullopt;
-    }
-  }
-}
-
-void SkbLastSeen::grow() {
-  std::vector<Slot> old(slots_.empty() ? 1024 : slots_.size() * 2, Slot{0, 0});
-  old.swap(slots_);
-  size_t mask = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (s.key == 0) continue;
-    size_t i = slot_of(s.key, mask);
-    while (slots_[i].key != 0) i = (i + 1) & mask;
-    slots_[i] = s;
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Formatter
 
 char* Formatter::put_absolute_time(char* p, uint64_t wall_ns) {
-  // Go's time.Format("2006-01-02T15:04:05.000") in local time; the fraction
-  // is truncated. The event's own wall clock is used, not the print time.
-  auto sec = static_cast<int64_t>(wall_ns / 1000000000ull);
-  auto ms = static_cast<unsigned>((wall_ns / 1000000ull) % 1000);
-  if (sec != time_sec_) {
-    time_t t = static_cast<time_t>(sec);
-    struct tm tm {};
-    if (localtime_r(&t, &tm) == nullptr) std::memset(&tm, 0, sizeof(tm));
-    auto r = fmt::format_to_n(time_text_, sizeof(time_text_), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                              tm.tm_min, tm.tm_sec);
-    time_len_ = std::min(r.size, sizeof(time_text_));
-    time_sec_ = sec;
-  }
+  // A JSON string; the event's own wall clock, not the print time.
   *p++ = '"';
-  p = put(p, time_text_, time_len_);
-  *p++ = '.';
-  *p++ = static_cast<char>('0' + ms / 100);
-  *p++ = static_cast<char>('0' + ms / 10 % 10);
-  *p++ = static_cast<char>('0' + ms % 10);
+  p = wall_.put(p, wall_ns);
   *p++ = '"';
   return p;
 }
@@ -590,7 +351,7 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
     p = put_dec(p, t.l4_proto);
     if (opts_.output_tcp_flags && t.tcp_flags != 0) {
       p = put_lit(p, ",\"flags\":\"");
-      p = put(p, kTcpFlagNames.text[t.tcp_flags].data(), kTcpFlagNames.len[t.tcp_flags]);
+      p = put(p, gotext::tcp_flags_string(t.tcp_flags));
       *p++ = '"';
     }
     *p++ = '}';

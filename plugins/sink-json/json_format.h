@@ -21,18 +21,14 @@
 
 #include <fmt/format.h>
 
+#include "pwru_common/go_text.hpp"
+
 namespace pwru::json {
 
-// pwru's --timestamp values, and what they put in the `time` field.
-enum class Timestamp {
-  none,      // no `time` field
-  current,   // "time": ev.ktime_ns (a number)
-  relative,  // "time": ktime delta from the previous event of the same skb (0 first)
-  absolute,  // "time": "2006-01-02T15:04:05.000" (a string; local time of ev.wall_ns)
-};
-
-// Parses "none", "current", "relative" or "absolute"; nullopt otherwise.
-std::optional<Timestamp> parse_timestamp(std::string_view s);
+// pwru's --timestamp values (shared with the text sink). In `time`:
+// current and relative are numbers, absolute a string.
+using Timestamp = gotext::Timestamp;
+using gotext::parse_timestamp;
 
 struct Options {
   bool output_meta = true;          // netns mark iface proto mtu len
@@ -43,28 +39,7 @@ struct Options {
   Timestamp timestamp = Timestamp::none;
 };
 
-// Remembers the last ktime of every skb address (pwru's lastSeenSkb) for
-// relative timestamps: an open-addressing table that only allocates when it
-// grows. Like pwru, entries are never removed. (A twin of the text sink's
-// table: the plugins share no code but the SDK.)
-class SkbLastSeen {
- public:
-  SkbLastSeen() = default;
-  // Stores `ts` for `skb` and returns the previous value, if any.
-  std::optional<uint64_t> exchange(uint64_t skb, uint64_t ts);
-  size_t size() const { return used_ + (has_zero_ ? 1 : 0); }
-
- private:
-  struct Slot {
-    uint64_t key;  // 0 = empty; skb 0 lives in zero_value_
-    uint64_t value;
-  };
-  void grow();
-  std::vector<Slot> slots_;
-  size_t used_ = 0;
-  bool has_zero_ = false;
-  uint64_t zero_value_ = 0;
-};
+using SkbLastSeen = gotext::SkbLastSeen;
 
 class Formatter {
  public:
@@ -82,11 +57,7 @@ class Formatter {
 
   Options opts_;
   SkbLastSeen last_seen_;
-  // "YYYY-MM-DDTHH:MM:SS" for the epoch second last converted: localtime_r
-  // runs once per second of events, not once per event.
-  int64_t time_sec_ = -1;
-  char time_text_[32] = {};
-  size_t time_len_ = 0;
+  gotext::WallClockText wall_;
 };
 
 // Helpers with Go semantics, exposed for the tests.
@@ -98,11 +69,9 @@ namespace detail {
 std::string json_quote(std::string_view s);
 // Most bytes json_quote's escaping can produce for n input bytes (quotes excluded).
 constexpr size_t escaped_bound(size_t n) { return 6 * n; }
-// net.IP(addr[:16]).String() (IPv4-mapped addresses print dotted, as Go does).
-std::string ipv6_string(const uint8_t addr[16]);
-std::string ipv4_string(const uint8_t addr[4]);
-// pwru's tcpFlag.String(): "FIN|SYN|..." in the order FIN,SYN,RST,PSH,ACK,URG,ECE,CWR.
-std::string_view tcp_flags_string(uint8_t flags);
+using gotext::ipv4_string;
+using gotext::ipv6_string;
+using gotext::tcp_flags_string;
 }  // namespace detail
 
 }  // namespace pwru::json

@@ -23,8 +23,6 @@ constexpr uint8_t kIpprotoIcmp = 1;
 constexpr uint8_t kIpprotoTcp = 6;
 constexpr uint8_t kIpprotoUdp = 17;
 constexpr uint8_t kIpprotoIcmpv6 = 58;
-constexpr uint16_t kEthPIp = 0x0800;
-constexpr uint16_t kEthPIpv6 = 0x86dd;
 
 // Column widths of pwru's Printf formats.
 constexpr size_t kSkbWidth = 18;      // %-18s
@@ -38,56 +36,12 @@ constexpr size_t kMtuWidth = 5;       // %-5s
 constexpr size_t kLenWidth = 5;       // %-5s
 constexpr size_t kTimeWidth = 23;     // %-23s of "2006-01-02T15:04:05.000"
 
-constexpr char kHexDigits[] = "0123456789abcdef";
+using gotext::kHexDigits;
+using gotext::put;
+using gotext::put_addr;
+using gotext::put_dec;
+using gotext::put_hex;
 
-// "FIN|SYN|..." for every flags byte, built at compile time.
-struct TcpFlagNames {
-  std::array<std::array<char, 32>, 256> text{};
-  std::array<uint8_t, 256> len{};
-};
-
-constexpr TcpFlagNames make_tcp_flag_names() {
-  constexpr const char* names[8] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
-  TcpFlagNames t{};
-  for (unsigned f = 0; f < 256; ++f) {
-    size_t n = 0;
-    for (unsigned bit = 0; bit < 8; ++bit) {
-      if ((f & (1u << bit)) == 0) continue;
-      if (n != 0) t.text[f][n++] = '|';
-      for (const char* c = names[bit]; *c != '\0'; ++c) t.text[f][n++] = *c;
-    }
-    t.len[f] = static_cast<uint8_t>(n);
-  }
-  return t;
-}
-constexpr TcpFlagNames kTcpFlagNames = make_tcp_flag_names();
-
-// Decimal text of 0..255 for dotted quads: 3 chars + length.
-struct Octets {
-  std::array<std::array<char, 4>, 256> text{};
-};
-constexpr Octets make_octets() {
-  Octets o{};
-  for (unsigned v = 0; v < 256; ++v) {
-    char d[3];
-    unsigned n = 0;
-    unsigned x = v;
-    do {
-      d[n++] = static_cast<char>('0' + x % 10);
-      x /= 10;
-    } while (x != 0);
-    for (unsigned i = 0; i < n; ++i) o.text[v][i] = d[n - 1 - i];
-    o.text[v][3] = static_cast<char>(n);
-  }
-  return o;
-}
-constexpr Octets kOctets = make_octets();
-
-inline char* put(char* p, const char* s, size_t n) {
-  std::memcpy(p, s, n);
-  return p + n;
-}
-inline char* put(char* p, std::string_view s) { return put(p, s.data(), s.size()); }
 inline char* put_spaces(char* p, size_t n) {
   std::memset(p, ' ', n);
   return p + n;
@@ -96,23 +50,6 @@ inline char* put_spaces(char* p, size_t n) {
 inline char* pad_right(char* start, char* end, size_t width) {
   auto used = static_cast<size_t>(end - start);
   return used < width ? put_spaces(end, width - used) : end;
-}
-
-// %d
-inline char* put_dec(char* p, uint64_t v) {
-  fmt::format_int f(v);
-  return put(p, f.data(), f.size());
-}
-
-// %x (lower case, no prefix)
-inline char* put_hex(char* p, uint64_t v) {
-  int bits = v == 0 ? 1 : 64 - __builtin_clzll(v);
-  int n = (bits + 3) / 4;
-  for (int i = n - 1; i >= 0; --i) {
-    p[i] = kHexDigits[v & 0xf];
-    v >>= 4;
-  }
-  return p + n;
 }
 
 inline bool is_ascii(const char* s, size_t n) {
@@ -124,48 +61,6 @@ inline bool is_ascii(const char* s, size_t n) {
 // Display width as Go's fmt measures it: runes, with an ASCII fast path.
 inline size_t go_width(const char* s, size_t n) {
   return is_ascii(s, n) ? n : detail::go_rune_count(std::string_view(s, n));
-}
-
-inline char* put_ipv4(char* p, const uint8_t* a) {
-  for (int i = 0; i < 4; ++i) {
-    const auto& o = kOctets.text[a[i]];
-    std::memcpy(p, o.data(), 3);  // copy 3, advance by the real length
-    p += static_cast<unsigned char>(o[3]);
-    if (i != 3) *p++ = '.';
-  }
-  return p;
-}
-
-// Go's net.IP(a[:16]).String(): IPv4-mapped (::ffff:a.b.c.d) prints as a
-// dotted quad; everything else follows RFC 5952 (lower-case hex, no leading
-// zeros, the longest run of two or more zero groups as "::", the first run
-// on a tie).
-char* put_ipv6(char* p, const uint8_t* a) {
-  static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(a, kMappedPrefix, sizeof(kMappedPrefix)) == 0) return put_ipv4(p, a + 12);
-  uint16_t g[8];
-  for (int i = 0; i < 8; ++i) g[i] = static_cast<uint16_t>((a[2 * i] << 8) | a[2 * i + 1]);
-  int zs = -1;
-  int ze = -1;
-  for (int i = 0; i < 8; ++i) {
-    int j = i;
-    while (j < 8 && g[j] == 0) ++j;
-    if (j - i >= 2 && j - i > ze - zs) {
-      zs = i;
-      ze = j;
-    }
-  }
-  for (int i = 0; i < 8; ++i) {
-    if (i == zs) {
-      *p++ = ':';
-      *p++ = ':';
-      i = ze - 1;
-      continue;
-    }
-    if (i != 0 && i != ze) *p++ = ':';
-    p = put_hex(p, g[i]);
-  }
-  return p;
 }
 
 inline const char* proto_name(uint8_t l4, size_t& n) {
@@ -188,17 +83,6 @@ inline const char* proto_name(uint8_t l4, size_t& n) {
   }
 }
 
-// addrToStr(): dotted quad, "[v6]", or "" for anything else.
-inline char* put_addr(char* p, uint16_t l3, const uint8_t* a) {
-  if (l3 == kEthPIp) return put_ipv4(p, a);
-  if (l3 == kEthPIpv6) {
-    *p++ = '[';
-    p = put_ipv6(p, a);
-    *p++ = ']';
-  }
-  return p;
-}
-
 // getTuple(): "%s:%d->%s:%d(%s)", l4 info "tcp:FLAGS" with --output-tcp-flags.
 // Bytes written are at most 2 * (41 + 1 + 5) + 2 + 2 + 4 + 31 = 133.
 constexpr size_t kMaxTupleLen = 136;
@@ -217,7 +101,7 @@ char* put_tuple(char* p, const pwru_tuple_v1& t, bool tcp_flags) {
   p = put(p, name, n);
   if (tcp_flags && t.l4_proto == kIpprotoTcp && t.tcp_flags != 0) {
     *p++ = ':';
-    p = put(p, kTcpFlagNames.text[t.tcp_flags].data(), kTcpFlagNames.len[t.tcp_flags]);
+    p = put(p, gotext::tcp_flags_string(t.tcp_flags));
   }
   *p++ = ')';
   return p;
@@ -291,79 +175,7 @@ size_t go_rune_count(std::string_view s) {
   return runes;
 }
 
-std::string ipv6_string(const uint8_t addr[16]) {
-  char tmp[64];
-  char* e = put_ipv6(tmp, addr);
-  return std::string(tmp, e);
-}
-
-std::string ipv4_string(const uint8_t addr[4]) {
-  char tmp[16];
-  char* e = put_ipv4(tmp, addr);
-  return std::string(tmp, e);
-}
-
-std::string_view tcp_flags_string(uint8_t flags) {
-  return std::string_view(kTcpFlagNames.text[flags].data(), kTcpFlagNames.len[flags]);
-}
-
 }  // namespace detail
-
-std::optional<Timestamp> parse_timestamp(std::string_view s) {
-  if (s == "none") return Timestamp::none;
-  if (s == "current") return Timestamp::current;
-  if (s == "relative") return Timestamp::relative;
-  if (s == "absolute") return Timestamp::absolute;
-  return std::nullopt;
-}
-
-// ---------------------------------------------------------------------------
-// SkbLastSeen
-
-namespace {
-inline size_t slot_of(uint64_t key, size_t mask) {
-  // Fibonacci hashing; skb addresses share their low bits (slab alignment).
-  return static_cast<size_t>((key * 0x9e3779b97f4a7c15ull) >> 32) & mask;
-}
-}  // namespace
-
-std::optional<uint64_t> SkbLastSeen::exchange(uint64_t skb, uint64_t ts) {
-  if (skb == 0) {
-    std::optional<uint64_t> prev;
-    if (has_zero_) prev = zero_value_;
-    has_zero_ = true;
-    zero_value_ = ts;
-    return prev;
-  }
-  if ((used_ + 1) * 2 > slots_.size()) grow();
-  size_t mask = slots_.size() - 1;
-  for (size_t i = slot_of(skb, mask);; i = (i + 1) & mask) {
-    Slot& s = slots_[i];
-    if (s.key == skb) {
-      uint64_t prev = s.value;
-      s.value = ts;
-      return prev;
-    }
-    if (s.key == 0) {
-      s.key = skb;
-      s.value = ts;
-      ++used_;
-      return std::nullopt;
-    }
-  }
-}
-
-void SkbLastSeen::grow() {
-  std::vector<Slot> old(slots_.empty() ? 1024 : slots_.size() * 2, Slot{0, 0});
-  old.swap(slots_);
-  size_t mask = slots_.size() - 1;
-  for (const Slot& s : old) {
-    if (s.key == 0) continue;
-    size_t i = slot_of(s.key, mask);
-    while (slots_[i].key != 0) i = (i + 1) & mask;
-    slots_[i] = s;
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Formatter
@@ -395,27 +207,10 @@ Formatter::Formatter(const Options& opts) : opts_(opts) {
 }
 
 char* Formatter::put_absolute_time(char* p, uint64_t wall_ns) {
-  // time.Now().Format("2006-01-02T15:04:05.000") in local time; Go
-  // truncates the fraction, so do we. The event's own wall clock is used
+  // time.Now().Format(...) padded to 23; the event's own wall clock is used
   // instead of the print time.
-  auto sec = static_cast<int64_t>(wall_ns / 1000000000ull);
-  auto ms = static_cast<unsigned>((wall_ns / 1000000ull) % 1000);
-  if (sec != time_sec_) {
-    time_t t = static_cast<time_t>(sec);
-    struct tm tm {};
-    if (localtime_r(&t, &tm) == nullptr) std::memset(&tm, 0, sizeof(tm));
-    auto r = fmt::format_to_n(time_text_, sizeof(time_text_), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                              tm.tm_min, tm.tm_sec);
-    time_len_ = std::min(r.size, sizeof(time_text_));
-    time_sec_ = sec;
-  }
   char* start = p;
-  p = put(p, time_text_, time_len_);
-  *p++ = '.';
-  *p++ = static_cast<char>('0' + ms / 100);
-  *p++ = static_cast<char>('0' + ms / 10 % 10);
-  *p++ = static_cast<char>('0' + ms % 10);
+  p = wall_.put(p, wall_ns);
   p = pad_right(start, p, kTimeWidth);
   *p++ = ' ';
   return p;

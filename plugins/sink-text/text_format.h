@@ -19,18 +19,13 @@
 
 #include <fmt/format.h>
 
+#include "pwru_common/go_text.hpp"
+
 namespace pwru::text {
 
-// pwru's --timestamp values.
-enum class Timestamp {
-  none,      // no TIMESTAMP column
-  current,   // TIMESTAMP = ev.ktime_ns
-  relative,  // TIMESTAMP = ktime delta from the previous event of the same skb (0 first)
-  absolute,  // TIME column (local wall clock, ms) before SKB, and TIMESTAMP = ev.ktime_ns
-};
-
-// Parses "none", "current", "relative" or "absolute"; nullopt otherwise.
-std::optional<Timestamp> parse_timestamp(std::string_view s);
+// pwru's --timestamp values (shared with the json sink).
+using Timestamp = gotext::Timestamp;
+using gotext::parse_timestamp;
 
 struct Options {
   bool output_meta = true;        // NETNS MARK/x IFACE PROTO MTU LEN
@@ -42,28 +37,7 @@ struct Options {
   size_t netns_names_max_length = 16;  // its width (pwru: --netns-names-max-length, min 10)
 };
 
-// Remembers the last ktime of every skb address (pwru's lastSeenSkb): an
-// open-addressing table that only allocates when it grows, so a steady set
-// of skb addresses (slab objects are reused) costs no allocation per event.
-// Like pwru, entries are never removed.
-class SkbLastSeen {
- public:
-  SkbLastSeen() = default;
-  // Stores `ts` for `skb` and returns the previous value, if any.
-  std::optional<uint64_t> exchange(uint64_t skb, uint64_t ts);
-  size_t size() const { return used_ + (has_zero_ ? 1 : 0); }
-
- private:
-  struct Slot {
-    uint64_t key;  // 0 = empty; skb 0 lives in zero_value_
-    uint64_t value;
-  };
-  void grow();
-  std::vector<Slot> slots_;
-  size_t used_ = 0;
-  bool has_zero_ = false;
-  uint64_t zero_value_ = 0;
-};
+using SkbLastSeen = gotext::SkbLastSeen;
 
 class Formatter {
  public:
@@ -92,11 +66,7 @@ class Formatter {
   size_t max_tuple_len_ = 0;
   size_t max_func_len_ = 0;
   SkbLastSeen last_seen_;
-  // "YYYY-MM-DDTHH:MM:SS" for the epoch second last converted: localtime_r
-  // runs once per second of events, not once per event.
-  int64_t time_sec_ = -1;
-  char time_text_[32] = {};
-  size_t time_len_ = 0;
+  gotext::WallClockText wall_;
 };
 
 // Helpers with Go semantics, exposed for the tests.
@@ -104,11 +74,9 @@ namespace detail {
 // utf8.RuneCountInString: each invalid byte counts as one rune. Go's fmt
 // measures %-16s widths in runes, so padding must too.
 size_t go_rune_count(std::string_view s);
-// net.IP(addr[:16]).String() (IPv4-mapped addresses print dotted, as Go does).
-std::string ipv6_string(const uint8_t addr[16]);
-std::string ipv4_string(const uint8_t addr[4]);
-// pwru's tcpFlag.String(): "FIN|SYN|..." in the order FIN,SYN,RST,PSH,ACK,URG,ECE,CWR.
-std::string_view tcp_flags_string(uint8_t flags);
+using gotext::ipv4_string;
+using gotext::ipv6_string;
+using gotext::tcp_flags_string;
 }  // namespace detail
 
 }  // namespace pwru::text

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Builds pwru_event_v1 values for the built-in sinks' tests. Strings must be
+// literals (or otherwise outlive the event): the event only points at them.
+#pragma once
+
+#include <pwru/plugin.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace pwru::testing {
+
+class EventBuilder {
+ public:
+  EventBuilder() {
+    ev_.size = sizeof(ev_);
+    ev_.process = "<empty>:0";
+    ev_.comm = "";
+    ev_.func = "f";
+    ev_.probe_kind = PWRU_PROBE_KPROBE;
+  }
+
+  EventBuilder& skb(uint64_t v) { return set(ev_.skb, v); }
+  EventBuilder& cpu(uint32_t v) { return set(ev_.cpu, v); }
+  EventBuilder& process(const char* v) { return set(ev_.process, v); }
+  EventBuilder& func(const char* v) { return set(ev_.func, v); }
+  EventBuilder& kind(uint32_t v) { return set(ev_.probe_kind, v); }
+  EventBuilder& ktime(uint64_t v) { return set(ev_.ktime_ns, v); }
+  EventBuilder& wall(uint64_t v) { return set(ev_.wall_ns, v); }
+  EventBuilder& pid(uint32_t v) { return set(ev_.pid, v); }
+  EventBuilder& func_addr(uint64_t v) { return set(ev_.func_addr, v); }
+  EventBuilder& netns_name(const char* v) { return set(ev_.netns_name, v); }
+  EventBuilder& size(uint32_t v) { return set(ev_.size, v); }
+  // The syms must outlive the builder (pointers are kept).
+  EventBuilder& stack(const char* const* syms, uint32_t n) {
+    ev_.flags |= PWRU_EV_STACK;
+    ev_.nstack = n;
+    ev_.stack_syms = syms;
+    return *this;
+  }
+  EventBuilder& caller(const char* v) {
+    ev_.flags |= PWRU_EV_CALLER;
+    return set(ev_.caller, v);
+  }
+  EventBuilder& drop(uint64_t reason, const char* name) {
+    ev_.flags |= PWRU_EV_DROP_REASON;
+    ev_.drop_reason = reason;
+    return set(ev_.drop_reason_name, name);
+  }
+  EventBuilder& meta(uint32_t netns, uint32_t mark, const char* ifname, uint32_t ifindex,
+                     uint16_t proto, uint32_t mtu, uint32_t len) {
+    ev_.flags |= PWRU_EV_META;
+    ev_.netns = netns;
+    ev_.mark = mark;
+    ev_.ifname = ifname;
+    ev_.ifindex = ifindex;
+    ev_.protocol = proto;
+    ev_.mtu = mtu;
+    ev_.len = len;
+    return *this;
+  }
+  EventBuilder& tuple4(const char* s, uint16_t sport, const char* d, uint16_t dport, uint8_t l4,
+                       uint8_t tcp_flags = 0) {
+    tuple(AF_INET, 0x0800, s, sport, d, dport, l4, tcp_flags);
+    return *this;
+  }
+  EventBuilder& tuple6(const char* s, uint16_t sport, const char* d, uint16_t dport, uint8_t l4,
+                       uint8_t tcp_flags = 0) {
+    tuple(AF_INET6, 0x86dd, s, sport, d, dport, l4, tcp_flags);
+    return *this;
+  }
+  EventBuilder& no_tuple() {
+    ev_.flags |= PWRU_EV_TUPLE;
+    ev_.tuple = pwru_tuple_v1{};
+    return *this;
+  }
+
+  const pwru_event_v1& get() const { return ev_; }
+  operator const pwru_event_v1&() const { return ev_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  template <typename T, typename V>
+  EventBuilder& set(T& field, V v) {
+    field = v;
+    return *this;
+  }
+  void tuple(int af, uint16_t l3, const char* s, uint16_t sport, const char* d, uint16_t dport,
+             uint8_t l4, uint8_t tcp_flags) {
+    ev_.flags |= PWRU_EV_TUPLE;
+    ev_.tuple = pwru_tuple_v1{};
+    if (inet_pton(af, s, ev_.tuple.saddr) != 1 || inet_pton(af, d, ev_.tuple.daddr) != 1)
+      throw std::invalid_argument("bad address in test");
+    ev_.tuple.sport = sport;
+    ev_.tuple.dport = dport;
+    ev_.tuple.l3_proto = l3;
+    ev_.tuple.l4_proto = l4;
+    ev_.tuple.tcp_flags = tcp_flags;
+  }
+
+  pwru_event_v1 ev_{};
+};
+
+}  // namespace pwru::testing
