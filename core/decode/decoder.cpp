@@ -76,8 +76,14 @@ bool Decoder::decode(const void* data, size_t size, EventSlot& slot) {
     uint32_t id = static_cast<uint32_t>(k.stack_id);
     if (bpf_map_lookup_elem(stacks_fd_, &id, slot.stack_ips) == 0) {
       uint32_t n = 0;
-      while (n < PWRU_STACK_DEPTH && slot.stack_ips[n] != 0) {
-        std::string_view s = syms_->nearest(slot.stack_ips[n]);
+      bool own = true;  // still in pwru's own frames (raw tracepoints start there)
+      for (uint32_t i = 0; i < PWRU_STACK_DEPTH && slot.stack_ips[i] != 0; ++i) {
+        std::string_view s = syms_->nearest(slot.stack_ips[i]);
+        // A raw tracepoint's stack begins with our BPF program and the
+        // kernel's bpf_trace_run<N>: not the packet's path, so dropped.
+        if (own && (s.ends_with("[bpf]") || s.starts_with("bpf_trace_run"))) continue;
+        own = false;
+        slot.stack_ips[n] = slot.stack_ips[i];
         slot.stack_syms[n] = s.empty() ? "" : s.data();
         ++n;
       }
