@@ -51,14 +51,6 @@ struct {
 	__type(value, __u64);
 } pwru_lost SEC(".maps");
 
-/* Kernel stacks for --output-stack; userspace deletes each id it reads. */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, PWRU_STACK_ENTRIES);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PWRU_STACK_DEPTH * sizeof(__u64));
-} pwru_stacks SEC(".maps");
-
 /*
  * Packet filter slots. The core replaces each body with the eBPF a filter
  * plugin produced (core/bpf/splice.cpp finds it by the magic constant).
@@ -477,8 +469,14 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 			return 0;
 	}
 
-	if (CFG.output_packet)
+	/* Constant sizes only (the verifier wants one): the regions after the
+	 * record are fixed-size (pwru_event.h, PWRU_STACK_BYTES). */
+	if (CFG.output_packet && CFG.output_stack)
+		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_PKT_BUF + PWRU_STACK_BYTES, 0);
+	else if (CFG.output_packet)
 		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_PKT_BUF, 0);
+	else if (CFG.output_stack)
+		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_STACK_BYTES, 0);
 	else
 		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e), 0);
 	if (!e) {
@@ -507,9 +505,11 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 		e->flags |= PWRU_KEV_CALLER;
 	}
 	if (CFG.output_stack) {
-		long id = bpf_get_stackid(ctx, &pwru_stacks, BPF_F_FAST_STACK_CMP | BPF_F_REUSE_STACKID);
-		if (id >= 0) {
-			e->stack_id = id;
+		void *stack = (void *)(e + 1) + (CFG.output_packet ? PWRU_PKT_BUF : 0);
+		long n = bpf_get_stack(ctx, stack, PWRU_STACK_BYTES, 0);
+
+		if (n > 0) {
+			e->stack_bytes = n;
 			e->flags |= PWRU_KEV_STACK;
 		}
 	}

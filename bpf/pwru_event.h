@@ -35,11 +35,23 @@
 #define PWRU_KEV_L2 (1u << 3)   /* packet bytes start at the MAC header */
 #define PWRU_KEV_PACKET (1u << 4) /* caplen packet bytes follow the record */
 #define PWRU_KEV_CALLER (1u << 5) /* caller holds the return address */
-#define PWRU_KEV_STACK (1u << 6)  /* stack_id is valid */
+#define PWRU_KEV_STACK (1u << 6)  /* stack_bytes of return addresses follow (see below) */
 
-/* Kernel stacks kept for --output-stack (entries; the reader frees each). */
-#define PWRU_STACK_ENTRIES 4096
+/*
+ * --output-stack: up to PWRU_STACK_DEPTH kernel return addresses, copied into
+ * the record itself with bpf_get_stack(). Not a BPF_MAP_TYPE_STACK_TRACE id:
+ * such a map keeps one stack per hash bucket, and a later, different stack
+ * landing in the same bucket replaces it before the reader has looked the id
+ * up, so an event would be printed with another event's stack (seen in the
+ * VM: __dev_forward_skb2 with a drop's stack). cilium/pwru has that race.
+ *
+ * Record layout: struct pwru_kevent, then PWRU_PKT_BUF packet bytes if the
+ * program was loaded with output_packet, then PWRU_STACK_BYTES of stack if
+ * loaded with output_stack (regions are fixed-size; caplen / stack_bytes say
+ * how much of each is valid).
+ */
 #define PWRU_STACK_DEPTH 50
+#define PWRU_STACK_BYTES (PWRU_STACK_DEPTH * 8)
 
 /* Kernel-side configuration, in .rodata: fixed before load, so disabled
  * features are dead code the verifier removes. */
@@ -57,7 +69,7 @@ struct pwru_bpf_config {
 	__u8 output_packet;   /* append captured bytes to each event */
 	__u8 output_caller;   /* kprobe backends: the return address at entry */
 	__u32 snaplen;        /* bytes appended when output_packet (<= PWRU_PKT_BUF) */
-	__u8 output_stack;    /* kernel stack id (pwru_stacks) in each event */
+	__u8 output_stack;    /* the kernel stack in each event (PWRU_STACK_BYTES region) */
 	__u8 pad1[3];
 };
 
@@ -71,7 +83,8 @@ struct pwru_ktuple {
 	__u8 tcp_flags;
 };
 
-/* One ring buffer record (optionally followed by caplen packet bytes). */
+/* One ring buffer record (optionally followed by packet and stack regions,
+ * see PWRU_STACK_BYTES). */
 struct pwru_kevent {
 	__u64 ts;        /* bpf_ktime_get_ns() */
 	__u64 skb;
@@ -93,7 +106,7 @@ struct pwru_kevent {
 	char comm[16];
 	__u32 caplen;    /* packet bytes copied (and appended if PWRU_KEV_PACKET) */
 	__u32 wirelen;   /* packet length from the header the bytes start at */
-	__s32 stack_id;  /* PWRU_KEV_STACK: id in pwru_stacks (the reader deletes it) */
+	__u32 stack_bytes; /* PWRU_KEV_STACK: valid bytes of the stack region */
 	__u32 pad1;
 };
 

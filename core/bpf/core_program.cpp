@@ -156,8 +156,6 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   bpf_program* km[] = {skel->progs.pwru_kmulti_1, skel->progs.pwru_kmulti_2, skel->progs.pwru_kmulti_3,
                        skel->progs.pwru_kmulti_4, skel->progs.pwru_kmulti_5};
   for (auto* p : km) bpf_program__set_autoload(p, po.want_kprobe_multi);
-  // The stack map costs memory only when asked for.
-  if (!po.cfg.output_stack) bpf_map__set_max_entries(skel->maps.pwru_stacks, 1);
 
   job.capture_raw_tp = po.want_raw_tp && po.raw_tp_instances;
   job.zero_tp_cookie = job.capture_raw_tp;
@@ -253,7 +251,6 @@ int CoreProgram::kprobe_multi_fd(int k) const {
   return k >= 1 && k <= 5 ? bpf_program__fd(p[k - 1]) : -1;
 }
 
-int CoreProgram::stacks_fd() const { return bpf_map__fd(skel_->maps.pwru_stacks); }
 
 int CoreProgram::events_fd() const { return bpf_map__fd(skel_->maps.pwru_events); }
 

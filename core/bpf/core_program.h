@@ -64,8 +64,6 @@ class CoreProgram {
   // kprobe / kprobe.multi entry whose skb is argument k (k = 1..5).
   int kprobe_fd(int k) const;
   int kprobe_multi_fd(int k) const;
-  // BPF_MAP_TYPE_STACK_TRACE of --output-stack.
-  int stacks_fd() const;
   int events_fd() const;
   // Events that did not fit in the ring buffer, per CPU.
   std::vector<uint64_t> lost_per_cpu() const;

@@ -72,30 +72,26 @@ bool Decoder::decode(const void* data, size_t size, EventSlot& slot) {
     std::string_view n = syms_->nearest(k.caller);
     ev.caller = n.empty() ? "" : n.data();  // views whole std::strings: NUL-terminated
   }
-  if ((k.flags & PWRU_KEV_STACK) && syms_ && stacks_fd_ >= 0) {
-    uint32_t id = static_cast<uint32_t>(k.stack_id);
-    if (bpf_map_lookup_elem(stacks_fd_, &id, slot.stack_ips) == 0) {
-      uint32_t n = 0;
-      bool own = true;  // still in pwru's own frames (raw tracepoints start there)
-      for (uint32_t i = 0; i < PWRU_STACK_DEPTH && slot.stack_ips[i] != 0; ++i) {
-        std::string_view s = syms_->nearest(slot.stack_ips[i]);
-        // A raw tracepoint's stack begins with our BPF program and the
-        // kernel's bpf_trace_run<N>: not the packet's path, so dropped.
-        if (own && (s.ends_with("[bpf]") || s.starts_with("bpf_trace_run"))) continue;
-        own = false;
-        slot.stack_ips[n] = slot.stack_ips[i];
-        slot.stack_syms[n] = s.empty() ? "" : s.data();
-        ++n;
-      }
-      ev.flags |= PWRU_EV_STACK;
-      ev.nstack = n;
-      ev.stack_ips = slot.stack_ips;
-      ev.stack_syms = slot.stack_syms;
+  if ((k.flags & PWRU_KEV_STACK) && syms_ && stack_region_ &&
+      k.stack_bytes <= PWRU_STACK_BYTES && k.stack_bytes % 8 == 0 &&
+      size >= sizeof(k) + stack_offset() + PWRU_STACK_BYTES) {
+    std::memcpy(slot.stack_ips, static_cast<const uint8_t*>(data) + sizeof(k) + stack_offset(), k.stack_bytes);
+    uint32_t n = 0;
+    bool own = true;  // still in pwru's own frames (raw tracepoints start there)
+    for (uint32_t i = 0; i < k.stack_bytes / 8 && slot.stack_ips[i] != 0; ++i) {
+      std::string_view s = syms_->nearest(slot.stack_ips[i]);
+      // A raw tracepoint's stack begins with our BPF program and the
+      // kernel's bpf_trace_run<N>: not the packet's path, so dropped.
+      if (own && (s.ends_with("[bpf]") || s.starts_with("bpf_trace_run"))) continue;
+      own = false;
+      slot.stack_ips[n] = slot.stack_ips[i];
+      slot.stack_syms[n] = s.empty() ? "" : s.data();
+      ++n;
     }
-    // Not deleted (cilium/pwru deletes after printing, so a second event
-    // with the same stack, which shares the id, loses its stack): the
-    // kernel side reuses a bucket when a new stack hashes to it
-    // (BPF_F_REUSE_STACKID), so the map never fills up.
+    ev.flags |= PWRU_EV_STACK;
+    ev.nstack = n;
+    ev.stack_ips = slot.stack_ips;
+    ev.stack_syms = slot.stack_syms;
   }
   ev.caplen = k.caplen;
   ev.wirelen = k.wirelen;

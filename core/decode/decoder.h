@@ -44,10 +44,13 @@ class Decoder {
   uint64_t malformed() const { return malformed_; }
   ProcessNames& processes() { return procs_; }
   // Resolve callers and stacks (--output-caller, --output-stack) with
-  // these symbols; stacks are read from (and freed in) the stack map.
-  void enable_symbols(std::shared_ptr<const kernel::Kallsyms> syms, int stacks_fd) {
-    syms_ = std::move(syms);
-    stacks_fd_ = stacks_fd;
+  // these symbols.
+  void enable_symbols(std::shared_ptr<const kernel::Kallsyms> syms) { syms_ = std::move(syms); }
+  // Which fixed-size regions follow each record: as the kernel program was
+  // loaded (pwru_bpf_config.output_packet / output_stack; pwru_event.h).
+  void set_record_regions(bool packet, bool stack) {
+    packet_region_ = packet;
+    stack_region_ = stack;
   }
   // Fill pwru_event_v1.netns_name from /run/netns (--output-netns-names).
   void enable_netns_names(std::string dir = "/run/netns") { netns_names_.emplace(std::move(dir)); }
@@ -60,7 +63,9 @@ class Decoder {
   InterfaceNames ifaces_;
   std::optional<NetnsNames> netns_names_;
   std::shared_ptr<const kernel::Kallsyms> syms_;
-  int stacks_fd_ = -1;
+  bool packet_region_ = false;
+  bool stack_region_ = false;
+  size_t stack_offset() const { return packet_region_ ? PWRU_PKT_BUF : 0; }
   uint64_t malformed_ = 0;
 };
 

@@ -481,7 +481,8 @@ int run(const config::Options& opts) {
   decode::Decoder decoder(backend->probes(), btf->drop_reasons(), mono_to_wall_offset());
   if (opts.output_netns_names) decoder.enable_netns_names();
   if (opts.output_caller || opts.output_stack)
-    decoder.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()), prog->stacks_fd());
+    decoder.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()));
+  decoder.set_record_regions(po.cfg.output_packet != 0, po.cfg.output_stack != 0);
   probe_abi.resize(backend->probes().size());
   for (size_t i = 0; i < probe_abi.size(); ++i) {
     const auto& p = backend->probes()[i];

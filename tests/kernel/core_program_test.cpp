@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <map>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include <pwru/plugin.h>
 
@@ -15,6 +18,7 @@
 #include "bpf/core_program.h"
 #include "decode/decoder.h"
 #include "kernel/btf.h"
+#include "kernel/kallsyms.h"
 #include "transport/ring_reader.h"
 #include "util/error.h"
 
@@ -64,7 +68,26 @@ struct Collected {
   int total = 0;
   int other_port = 0;
   uint16_t port = 0;
+  // With packet and stack regions (trace(..., with_regions = true)): per
+  // event of `port`, its function, its stack and the UDP destination port
+  // read back from its packet bytes.
+  struct Seen {
+    std::string func;
+    std::vector<std::string> stack;
+    int packet_dport = -1;
+  };
+  std::vector<Seen> seen;
 };
+
+// The UDP destination port in captured bytes (Ethernet or raw IP), or -1.
+int udp_dport_of(const pwru_event_v1& ev) {
+  if (!(ev.flags & PWRU_EV_PACKET)) return -1;
+  size_t off = ev.linktype == PWRU_LINKTYPE_ETHERNET ? 14 : 0;
+  if (ev.caplen < off + 20 || (ev.packet[off] >> 4) != 4) return -1;
+  size_t l4 = off + (ev.packet[off] & 0xf) * 4u;
+  if (ev.caplen < l4 + 4) return -1;
+  return ev.packet[l4 + 2] << 8 | ev.packet[l4 + 3];
+}
 
 int on_record(void* ctx, void* data, size_t size) {
   auto* c = static_cast<Collected*>(ctx);
@@ -79,11 +102,14 @@ int on_record(void* ctx, void* data, size_t size) {
   std::string f = ev.func;
   if (ev.flags & PWRU_EV_DROP_REASON && ev.drop_reason_name) f += std::string("(") + ev.drop_reason_name + ")";
   c->by_func[f]++;
+  Collected::Seen seen{ev.func, {}, udp_dport_of(ev)};
+  for (uint32_t i = 0; (ev.flags & PWRU_EV_STACK) && i < ev.nstack; ++i) seen.stack.emplace_back(ev.stack_syms[i]);
+  c->seen.push_back(std::move(seen));
   return 0;
 }
 
 Collected trace(std::optional<bpf::SlotCode> l2, std::optional<bpf::SlotCode> l3, uint16_t port,
-                bool per_tp_programs = false) {
+                bool per_tp_programs = false, bool with_regions = false) {
   auto btf = kernel::KernelBtf::load();
   bpf::ProgramOptions po;
   po.cfg.output_meta = 1;
@@ -93,11 +119,15 @@ Collected trace(std::optional<bpf::SlotCode> l2, std::optional<bpf::SlotCode> l3
   po.pcap_l3 = std::move(l3);
   po.ringbuf_bytes = 1 << 20;
   po.raw_tp_instances = per_tp_programs;
+  po.cfg.output_packet = with_regions;
+  po.cfg.output_stack = with_regions;
   auto prog = bpf::CoreProgram::load(po);
   auto backend = attach::make_tracepoint_backend(btf->skb_tracepoints(), per_tp_programs);
   backend->attach(*prog);
   decode::Decoder dec(backend->probes(), btf->drop_reasons(), 0);
-  Collected c{&dec, {}, 0, 0, port};
+  dec.set_record_regions(with_regions, with_regions);
+  if (with_regions) dec.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()));
+  Collected c{&dec, {}, 0, 0, port, {}};
   transport::RingReader ring(prog->events_fd(), &on_record, &c);
   send_udp(port, 5);
   usleep(100 * 1000);
@@ -140,6 +170,38 @@ TEST(CoreProgram, PerTracepointProgramsWithoutCookiesGiveTheSameTrace) {
   EXPECT_EQ(c.other_port, 0);
 }
 
+// --output-stack with packet bytes: each record carries its own stack
+// (bpf_get_stack into the record, after the packet region), so every event
+// gets the stack of its own hit, never another event's.
+TEST(CoreProgram, EachEventCarriesItsOwnStackAndPacket) {
+  const uint16_t port = 40406;
+  Collected c = trace(bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(port)},
+                      bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, port, false, true);
+  ASSERT_GE(c.seen.size(), 10u);
+  auto has = [](const std::vector<std::string>& st, std::string_view frag) {
+    for (const auto& f : st)
+      if (f.find(frag) != std::string::npos) return true;
+    return false;
+  };
+  int queued = 0, dropped = 0;
+  for (const auto& e : c.seen) {
+    EXPECT_EQ(e.packet_dport, port) << e.func;
+    ASSERT_GE(e.stack.size(), 3u) << e.func;
+    EXPECT_FALSE(e.stack[0].ends_with("[bpf]") || e.stack[0].starts_with("bpf_trace_run")) << e.stack[0];
+    // Each tracepoint's stack shows the function that fires it.
+    if (e.func == "net_dev_queue") {
+      EXPECT_TRUE(has(e.stack, "__dev_queue_xmit")) << e.stack[0];
+      ++queued;
+    }
+    if (e.func == "kfree_skb") {
+      EXPECT_TRUE(has(e.stack, "udp")) << e.stack[0];  // freed on the way through UDP's receive path
+      ++dropped;
+    }
+  }
+  EXPECT_GE(queued, 5);
+  EXPECT_GE(dropped, 5);
+}
+
 TEST(CoreProgram, RejectAllSlotsEmitNothing) {
   Collected c = trace(bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, 40405);
   EXPECT_EQ(c.total, 0);
@@ -169,7 +231,7 @@ TEST(CoreProgram, VerifierRejectionIsReportedWithItsLog) {
 }
 
 // This host cannot attach kprobes, but it verifies them: the kprobe and
-// kprobe.multi entries (with spliced filters, caller and stack output) must
+// kprobe.multi entries (with spliced filters, caller, stack and packet output) must
 // load, so that the VM tests only ever find attach-time problems.
 TEST(CoreProgram, KprobeEntriesLoadWithSplicedFilterCallerAndStack) {
   bpf::ProgramOptions po;
@@ -178,6 +240,7 @@ TEST(CoreProgram, KprobeEntriesLoadWithSplicedFilterCallerAndStack) {
   po.cfg.output_tuple = 1;
   po.cfg.output_caller = 1;
   po.cfg.output_stack = 1;
+  po.cfg.output_packet = 1;  // both regions after the record
   po.pcap_l2 = bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(9)};
   po.pcap_l3 = bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}};
   po.want_raw_tp = false;
@@ -189,5 +252,4 @@ TEST(CoreProgram, KprobeEntriesLoadWithSplicedFilterCallerAndStack) {
     EXPECT_GE(prog->kprobe_multi_fd(k), 0) << k;
     EXPECT_LT(prog->raw_tp_fd(k), 0) << k;  // not loaded when not wanted
   }
-  EXPECT_GE(prog->stacks_fd(), 0);
 }

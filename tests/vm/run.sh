@@ -26,7 +26,8 @@
 # Environment: PWRU_VM_CACHE (default tests/vm/.cache), PWRU_VM_EXPECT (another
 # expectations table, for experiments), PWRU_VM_BOOT_TIMEOUT (seconds per
 # boot, default 900), PWRU_VM_JOBS (kernels booted at once, default 2 on >= 2 cores),
-# PWRU_VM_SCENARIO_TIMEOUT (seconds per row inside the guest, default 300).
+# PWRU_VM_SCENARIO_TIMEOUT (seconds per row inside the guest, default 300),
+# PWRU_VM_BENCH_PINGS (tests/vm/bench.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -376,6 +377,8 @@ build_kernel_cpio() {
 		echo "VM_KREL=$r"
 		echo "VM_ONLY='${scenarios[*]}'"
 		echo "VM_SCENARIO_TIMEOUT=$scenario_timeout"
+		# bench-attach (tests/vm/bench.sh): pings per phase.
+		echo "export VM_BENCH_PINGS=${PWRU_VM_BENCH_PINGS:-300}"
 	} >"$kroot/vm/env"
 	mkcpio "$kroot" "$work/k$k.cpio" || die "cpio of the $k modules failed"
 	cat "$tools_cpio" "$work/pwru.cpio" "$work/k$k.cpio" >"$work/initramfs-$k.cpio"

@@ -146,8 +146,9 @@ vm_pwru_start() {
 	# Separate kprobes cost ~20 ms each to attach and ~30 ms to detach under TCG (the
 	# kernel serialises unregistering on event_mutex): the full set (~1600) takes ~80 s per
 	# run. basic-ipv4 runs the full set on both kernels; the other kprobe rows trace the
-	# functions these scenarios look at (--filter-func: pwru's whole-name match).
-	if [ "$VM_BACKEND" = kprobe ] && [ "$VM_SCENARIO" != basic-ipv4 ]; then
+	# functions these scenarios look at (--filter-func: pwru's whole-name match). A scenario
+	# that sets VM_FULL_SET=1 (bench-attach) gets the full set too.
+	if [ "$VM_BACKEND" = kprobe ] && [ "$VM_SCENARIO" != basic-ipv4 ] && [ "${VM_FULL_SET:-}" != 1 ]; then
 		set -- --filter-func "$VM_KPROBE_SUBSET" "$@"
 	fi
 	vm_log "starting: pwru --backend $VM_BACKEND $*"
