@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
+// The command line: CLI11 gets one flag per row of the option table
+// (option_table.cpp), plus the flags that are about this invocation rather
+// than the trace (--config, --print-config, --list-plugins, --sink). The
+// effective Options are built in one direction: defaults, then the --config
+// file, then every flag that was given (the command line wins).
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <charconv>
-#include <cstring>
-#include <unistd.h>
+#include <filesystem>
 #include <iostream>
-#include <limits>
 
+#include "config/config_file.h"
+#include "config/option_table.h"
 #include "config/options.h"
 #include "util/error.h"
 
@@ -22,91 +26,121 @@ std::string one_line(std::string s) {
   return s;
 }
 
-uint64_t parse_u64(const std::string& flag, const std::string& v) {
-  uint64_t out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out, 10);
-  if (v.empty() || ec != std::errc() || p != v.data() + v.size())
-    throw UsageError("invalid " + flag + " value '" + v + "': must be a non-negative integer");
-  return out;
+std::string exe_dir() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : p.parent_path().string();
 }
 
-template <typename T>
-T parse_uint_flag(const std::string& flag, const std::string& v) {
-  uint64_t n = parse_u64(flag, v);
-  if (n > std::numeric_limits<T>::max())
-    throw UsageError("invalid " + flag + " value '" + v + "': must be at most " +
-                     std::to_string(std::numeric_limits<T>::max()));
-  return static_cast<T>(n);
+// What CLI11 stores for one row until the file has been read.
+struct RawValue {
+  bool b = false;
+  std::string s;
+  std::vector<std::string> list;
+  CLI::Option* opt = nullptr;
+};
+
+std::string help_of(const OptionSpec& spec, const Options& defaults) {
+  std::string h(spec.help);
+  if (auto d = default_text(spec, defaults); !d.empty() && spec.table != "packet")
+    h += " (default " + d + ")";
+  if (spec.availability == Availability::kNotYet) h += " [not available in this build yet]";
+  return h;
+}
+
+void add_row(CLI::App& app, const OptionSpec& spec, RawValue& raw, const Options& defaults) {
+  const std::string flag(spec.flag), help = help_of(spec, defaults);
+  if (std::holds_alternative<bool Options::*>(spec.field)) {
+    raw.opt = app.add_flag(flag, raw.b, help);
+  } else if (std::holds_alternative<std::vector<std::string> Options::*>(spec.field)) {
+    // pflag's string slices: comma-separated, and repeatable.
+    raw.opt = app.add_option(flag, raw.list, help)->delimiter(',')->allow_extra_args(false);
+  } else {
+    raw.opt = app.add_option(flag, raw.s, help);
+    if (!std::holds_alternative<std::string Options::*>(spec.field)) raw.opt->type_name("UINT");
+  }
+  if (!spec.value_name.empty()) raw.opt->type_name(std::string(spec.value_name));
+  raw.opt->group(std::string(spec.group));
+}
+
+// Applies a flag that was given; throws the one-line error.
+void apply_flag(const OptionSpec& spec, const RawValue& raw, Options& o) {
+  const std::string flag(spec.flag);
+  std::string why;
+  if (std::holds_alternative<bool Options::*>(spec.field)) {
+    why = set_bool(spec, raw.b, o);
+  } else if (std::holds_alternative<std::vector<std::string> Options::*>(spec.field)) {
+    if (spec.check != nullptr)
+      for (const auto& item : raw.list)
+        if (auto w = spec.check(item); !w.empty())
+          throw UsageError("invalid " + flag + " value '" + item + "': " + w);
+    why = set_list(spec, raw.list, o);
+  } else {
+    why = set_text(spec, raw.s, o);
+    if (!why.empty()) throw UsageError("invalid " + flag + " value '" + raw.s + "': " + why);
+  }
+  if (!why.empty()) throw UsageError("invalid " + flag + " value: " + why);
+}
+
+PluginConfig sink_from_flag(const std::string& s) {
+  auto colon = s.find(':');
+  PluginConfig pc;
+  pc.plugin = s.substr(0, colon);
+  if (pc.plugin.empty() || (colon != std::string::npos && colon + 1 == s.size()))
+    throw UsageError("invalid --sink value '" + s + "': expected PLUGIN or PLUGIN:FILE");
+  pc.file = colon == std::string::npos ? "" : s.substr(colon + 1);
+  if (pc.file == "-") pc.file.clear();
+  pc.origin = "--sink " + s;
+  return pc;
 }
 
 }  // namespace
 
-ParseStatus parse_command_line(int argc, char** argv, Options& o) {
+ParseStatus parse_command_line(int argc, char** argv, Options& out) {
   CLI::App app{"pwru: trace a packet through the Linux kernel (drops, drop reasons, path)", "pwru"};
-  app.footer("pcap-filter: see \"man 7 pcap-filter\"");
+  app.footer(
+      "pcap-filter: see \"man 7 pcap-filter\". Every option also has a key in a --config file "
+      "(pwru --print-config shows them all).");
   app.set_version_flag("--version", std::string("pwru ") + PWRU_VERSION);
-  app.get_formatter()->column_width(36);
+  app.get_formatter()->column_width(40);
 
+  const Options defaults;
+  const auto rows = option_table();
+  std::vector<RawValue> raw(rows.size());
   std::vector<std::string> words;
-  std::string limit = "0", max_size = "100", max_backups = "0", max_age = "0", netns_len = "16";
-  app.add_option("pcap-filter", words, "pcap-filter expression (words are joined with spaces)");
+  std::string config;
+  std::vector<std::string> sink_args;
+  bool print_config = false, list_plugins = false;
 
-  auto* flt = "Filters";
-  app.add_option("--filter-mark", o.filter_mark, "filter skb mark (format: mark[/mask], e.g. 0xa00/0xf00)")
-      ->group(flt);
-  app.add_option("--filter-netns", o.filter_netns,
-                 "filter netns (\"/proc/<pid>/ns/net\", \"/run/netns/NAME\", \"inode:<inode>\")")
-      ->group(flt);
-  app.add_option("--filter-ifname", o.filter_ifname,
-                 "filter skb ifname in --filter-netns (if not specified, use current netns)")
-      ->group(flt);
-
-  std::string batch = "10";
-  app.add_option("--backend", o.backend,
-                 "Tracing backend: auto, kprobe-multi, kprobe or tracepoint (default auto)")
-      ->group("Probes");
-  app.add_option("--filter-func", o.filter_func, "filter kernel functions to be probed by name (exact match, supports RE2 regular expression)")
-      ->group("Probes");
-  app.add_option("--kmods", o.kmods, "list of kernel modules names to attach to (comma-separated)")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->group("Probes");
-  app.add_flag("--all-kmods", o.all_kmods, "attach to all available kernel modules")->group("Probes");
-  app.add_option("--kernel-btf", o.kernel_btf, "specify kernel BTF file")->group("Probes");
-  app.add_option("--filter-kprobe-batch", batch, "batch size for kprobe attaching/detaching (default 10)")
-      ->group("Probes");
-
-  auto* out = "Output";
-  app.add_flag("--output-meta", o.output_meta, "print skb metadata (default true)")->group(out);
-  app.add_flag("--output-tuple", o.output_tuple, "print L4 tuple (default true)")->group(out);
-  app.add_flag("--output-tcp-flags", o.output_tcp_flags, "print TCP flags")->group(out);
-  app.add_flag("--output-caller", o.output_caller, "print caller function name (kprobe backends)")->group(out);
-  app.add_flag("--output-stack", o.output_stack, "print stack")->group(out);
-  app.add_flag("--output-netns-names", o.output_netns_names, "print the names of network namespaces (/run/netns)")
-      ->group(out);
-  app.add_option("--netns-names-max-length", netns_len, "max length of netns names to print (default 16, min 10)")
-      ->group(out);
-  app.add_flag("--output-json", o.output_json, "print output as JSON, one object per line")->group(out);
-  app.add_option("--timestamp", o.timestamp,
-                 "print timestamp per skb (\"current\", \"relative\", \"absolute\", \"none\")")
-      ->group(out);
-  app.add_option("--output-limit-lines", limit, "exit the program after the number of events has been received/printed")
-      ->group(out);
-  app.add_option("--output-file", o.output_file, "write traces to file (appended; rotated by size)")->group(out);
-  app.add_option("--output-file-max-size", max_size, "max size of the output file in MB before it is rotated (default 100)")
-      ->group(out);
-  app.add_option("--output-file-max-backups", max_backups, "max number of rotated files to keep (default 0: all)")
-      ->group(out);
-  app.add_option("--output-file-max-age", max_age, "max days to keep rotated files (default 0: forever)")->group(out);
-  app.add_flag("--output-file-compress", o.output_file_compress, "gzip rotated files")->group(out);
-  app.add_option("--sink", o.sinks,
-                 "add a sink plugin: PLUGIN (stdout) or PLUGIN:FILE, e.g. --sink json:trace.json (repeatable)")
+  // Help groups: pwru's (filters, probes, tracking, output), then ours
+  // (config and plugins), then the odds and ends.
+  auto add_rows = [&](bool misc) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if ((rows[i].group == "Misc") != misc) continue;
+      if (rows[i].positional())
+        app.add_option(std::string(rows[i].flag), words, std::string(rows[i].help));
+      else
+        add_row(app, rows[i], raw[i], defaults);
+    }
+  };
+  add_rows(false);
+  const std::string cfg = "Config and plugins";
+  app.add_option("--config", config,
+                 "read options and plugin tables from a TOML file, or a preset NAME (e.g. drops); "
+                 "flags given here override it")
+      ->type_name("FILE|NAME")
+      ->group(cfg);
+  app.add_flag("--print-config", print_config,
+               "print the effective configuration (file + flags) as a config file, and exit")
+      ->group(cfg);
+  app.add_flag("--list-plugins", list_plugins, "list the plugins pwru can load, and exit")->group(cfg);
+  app.add_option("--sink", sink_args,
+                 "add a sink plugin: PLUGIN (stdout) or PLUGIN:FILE, e.g. --sink json:trace.json "
+                 "(repeatable; adds to the config file's [[sink]] tables)")
+      ->type_name("PLUGIN[:FILE]")
       ->allow_extra_args(false)  // one value per --sink; later words are the pcap filter
-      ->group(out);
-  app.add_option("--ready-file", o.ready_file, "create file after all BPF programs are attached")->group(out);
-
-  app.add_flag("--list-plugins", o.list_plugins, "list the plugins pwru can load, and exit")->group("Plugins");
-  app.add_flag("--debug", o.debug, "enable debug logging")->group("Misc");
+      ->group(cfg);
+  add_rows(true);
 
   try {
     app.parse(argc, argv);
@@ -122,34 +156,44 @@ ParseStatus parse_command_line(int argc, char** argv, Options& o) {
     throw UsageError(one_line(e.what()));
   }
 
-  o.output_limit_lines = parse_u64("--output-limit-lines", limit);
-  o.filter_kprobe_batch = parse_uint_flag<uint32_t>("--filter-kprobe-batch", batch);
-  if (o.filter_kprobe_batch == 0)
-    throw UsageError("invalid --filter-kprobe-batch value '0': must be at least 1");
-  for (const auto& m : o.kmods)
-    if (m.empty() || m.find('/') != std::string::npos || m == "." || m == "..")
-      throw UsageError("invalid --kmods value '" + m + "': must be a module name such as veth");
-  if (!o.kernel_btf.empty() && ::access(o.kernel_btf.c_str(), R_OK) != 0)
-    throw UsageError("invalid --kernel-btf value '" + o.kernel_btf + "': " + std::strerror(errno));
-  o.output_file_max_size = parse_uint_flag<uint32_t>("--output-file-max-size", max_size);
-  o.output_file_max_backups = parse_uint_flag<uint32_t>("--output-file-max-backups", max_backups);
-  o.output_file_max_age = parse_uint_flag<uint32_t>("--output-file-max-age", max_age);
-  // pwru clamps to at least 10 (and the flag is a uint8).
-  o.netns_names_max_length = std::max<uint32_t>(10, parse_uint_flag<uint8_t>("--netns-names-max-length", netns_len));
-  if (o.timestamp != "none" && o.timestamp != "current" && o.timestamp != "relative" && o.timestamp != "absolute")
-    // cilium/pwru treats any other value as "current"; a typo deserves an error.
-    throw UsageError("invalid --timestamp value '" + o.timestamp + "': must be none, current, relative or absolute");
-  for (const auto& s : o.sinks) {
-    auto colon = s.find(':');
-    std::string name = s.substr(0, colon);
-    if (name.empty() || (colon != std::string::npos && colon + 1 == s.size()))
-      throw UsageError("invalid --sink value '" + s + "': expected PLUGIN or PLUGIN:FILE");
+  // Defaults, then the file, then the flags that were given.
+  Options o;
+  Origins origins;
+  if (!config.empty()) {
+    o.config_file = resolve_config(config, preset_dirs(exe_dir()));
+    load_config_file(o.config_file, o, origins);
   }
-  o.pcap_filter.clear();
-  for (const auto& w : words) {
-    if (!o.pcap_filter.empty()) o.pcap_filter += ' ';
-    o.pcap_filter += w;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const OptionSpec& spec = rows[i];
+    if (spec.positional()) {
+      if (words.empty()) continue;
+      std::string joined;
+      for (const auto& w : words) joined += (joined.empty() ? "" : " ") + w;
+      if (auto why = set_text(spec, joined, o); !why.empty())
+        throw UsageError("invalid pcap-filter '" + joined + "': " + why);
+    } else {
+      if (raw[i].opt->count() == 0) continue;
+      apply_flag(spec, raw[i], o);
+    }
+    origins[spec.dotted_key()] = std::string(spec.flag);
   }
+  for (const auto& s : sink_args) o.sinks.push_back(sink_from_flag(s));
+
+  // Options this build parses but cannot honour yet: never silently ignored.
+  for (const auto& spec : rows) {
+    if (spec.availability != Availability::kNotYet || same_value(spec, o, defaults)) continue;
+    auto it = origins.find(spec.dotted_key());
+    const std::string from = it != origins.end() ? it->second : std::string(spec.flag);
+    throw UsageError(from + ": not available in this build yet");
+  }
+
+  o.print_config = print_config;
+  o.list_plugins = list_plugins;
+  if (print_config) {
+    std::cout << to_toml(o);
+    return ParseStatus::kExitOk;
+  }
+  out = std::move(o);
   return ParseStatus::kRun;
 }
 

@@ -1,20 +1,47 @@
 // SPDX-License-Identifier: Apache-2.0
-// The effective configuration of one pwru run (command line for now; the
-// TOML file maps onto the same struct).
+// The effective configuration of one pwru run: defaults, then a --config
+// TOML file, then the command line (which wins). Every field below that a
+// pwru flag sets has one row in option_table.cpp, which is where its flag,
+// TOML key, help text and checks live; the initializers here are the
+// defaults (cilium/pwru's), and --help and --print-config read them.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include <toml++/toml.h>
+
 namespace pwru::config {
 
+// One plugin instance from the config file ([[selector]], [[filter]],
+// [[sink]]) or from --sink PLUGIN[:FILE].
+struct PluginConfig {
+  std::string plugin;  // the plugin's name ("json", "pcapng", ...)
+  std::string file;    // sinks: where it writes ("" = stdout); the host's key, not the plugin's
+  toml::table table;   // the plugin's own keys (without `plugin` and `file`)
+  // The plugin's keys as TOML text laid out so that each key stands at the
+  // line and column it had in the config file: the plugin's own messages
+  // (which name line:column in the text they get) then point into the file.
+  std::string text;
+  std::string origin;  // the config file's path, or "--sink json:x.json"
+
+  // The same plugin with the same settings (where it came from aside).
+  bool operator==(const PluginConfig& o) const {
+    return plugin == o.plugin && file == o.file && table == o.table;
+  }
+};
+
 struct Options {
-  // Filters (each given one becomes a filter plugin; all must match)
-  std::string pcap_filter;  // positional words joined with " "
-  std::string filter_mark;    // mark[/mask]  -> plugin "mark"
-  std::string filter_netns;   // path, NAME or inode:<n> -> plugin "netns"
-  std::string filter_ifname;  // interface name -> plugin "ifname"
+  // Filters (each one given becomes a filter plugin; all must match)
+  std::string pcap_filter;           // positional words joined with " " -> plugin "pcap"
+  std::string filter_mark;           // mark[/mask]  -> plugin "mark"
+  std::string filter_netns;          // path, NAME or inode:<n> -> plugin "netns"
+  std::string filter_ifname;         // interface name -> plugin "ifname"
+  std::string filter_skb_expr;       // not available yet
+  std::string filter_xdp_expr;       // not available yet
+  std::string filter_tunnel_pcap_l2;  // not available yet
+  std::string filter_tunnel_pcap_l3;  // not available yet
   // Probes
   std::string backend;      // "" = auto
   std::string filter_func;  // --filter-func regex (RE2, whole-name match) -> selector "skb-funcs"
@@ -22,6 +49,13 @@ struct Options {
   bool all_kmods = false;          // --all-kmods
   std::string kernel_btf;          // --kernel-btf FILE instead of /sys/kernel/btf/vmlinux
   uint32_t filter_kprobe_batch = 10;  // --filter-kprobe-batch: concurrent kprobe attach/detach
+  std::vector<std::string> filter_non_skb_funcs;  // not available yet
+  bool filter_track_bpf_helpers = false;          // not available yet
+  bool filter_trace_tc = false;                   // not available yet
+  bool filter_trace_xdp = false;                  // not available yet
+  // Tracking
+  bool filter_track_skb = false;              // not available yet
+  bool filter_track_skb_by_stackid = false;   // not available yet
   // Output
   bool output_meta = true;
   bool output_tuple = true;
@@ -33,23 +67,44 @@ struct Options {
   std::string timestamp = "none";
   bool output_json = false;  // the main sink is "json" instead of "text"
   uint64_t output_limit_lines = 0;
-  std::string output_file;  // main sink's file ("" = stdout)
+  bool output_tunnel = false;                    // not available yet
+  bool output_skb = false;                       // not available yet
+  bool output_skb_shared_info = false;           // not available yet
+  bool output_skb_cb = false;                    // not available yet
+  std::vector<std::string> output_skb_metadata;  // not available yet
+  std::vector<std::string> output_xdp_metadata;  // not available yet
+  bool output_bpfmap = false;                    // not available yet
+  // Sizes pwru's --output-skb buffers only: accepted (and checked) so pwru
+  // command lines paste unchanged; it has no effect in this build.
+  uint32_t set_percpu_buf = 4096;
+  std::string output_file;              // main sink's file ("" = stdout)
   uint64_t output_file_max_size = 100;  // MB; applies to every file a sink writes
   uint32_t output_file_max_backups = 0;
   uint32_t output_file_max_age = 0;  // days
   bool output_file_compress = false;
-  // Extra sinks: "PLUGIN" (stdout) or "PLUGIN:FILE" (our addition).
-  std::vector<std::string> sinks;
   std::string ready_file;
-  // Misc
   bool debug = false;
+
+  // Plugin instances beyond the ones the flags above imply: config file
+  // tables first, then each --sink (which adds a sink; it never replaces
+  // the file's).
+  std::vector<PluginConfig> selectors;
+  std::vector<PluginConfig> filters;
+  std::vector<PluginConfig> sinks;
+
+  // What this invocation does besides tracing (never in a config file).
+  std::string config_file;  // --config as resolved ("" = none)
+  bool print_config = false;
   bool list_plugins = false;
+
+  bool operator==(const Options&) const = default;
 };
 
 enum class ParseStatus { kRun, kExitOk };
 
-// Parses argv. Prints --help/--version itself (kExitOk). Throws
-// pwru::UsageError with one line for bad input.
+// Parses argv (and the --config file it names). Prints --help, --version
+// and --print-config itself (kExitOk). Throws pwru::UsageError with one
+// line for bad input.
 ParseStatus parse_command_line(int argc, char** argv, Options& out);
 
 }  // namespace pwru::config

@@ -255,12 +255,13 @@ int list_plugins() {
 struct SinkSpec {
   std::string plugin;
   std::string path;  // "" = stdout
-  toml::table table;
+  std::string text;  // the plugin's TOML table
   std::string origin;
 };
 
-// The output options of the command line as the table of a built-in sink.
-// Other plugins get an empty table: they would reject keys they do not know.
+// The output options ([output] / --output-*) as the table of a built-in
+// sink. Other plugins get an empty table: they would reject keys they do
+// not know.
 toml::table output_table(const std::string& plugin, const config::Options& o) {
   if (plugin != "text" && plugin != "json") return {};
   toml::table t{{"output-meta", o.output_meta},
@@ -273,19 +274,28 @@ toml::table output_table(const std::string& plugin, const config::Options& o) {
   return t;
 }
 
+// A plugin table from the config file (or --sink) as the text the plugin
+// parses: the file's layout when there is one, so the plugin's messages
+// point at the right line; then `defaults` for the keys the table lacks.
+std::string plugin_text(const config::PluginConfig& pc, const toml::table& defaults = {}) {
+  std::string text = !pc.text.empty() ? pc.text : toml_text(pc.table);
+  toml::table extra;
+  for (auto&& [k, v] : defaults)
+    if (!pc.table.contains(k.str())) extra.insert(k, v);
+  if (!extra.empty()) {
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    text += toml_text(extra);
+  }
+  return text;
+}
+
 std::vector<SinkSpec> sink_specs(const config::Options& o) {
   std::vector<SinkSpec> out;
   const std::string main = o.output_json ? "json" : "text";
-  out.push_back({main, o.output_file, output_table(main, o), "command line"});
-  for (const auto& s : o.sinks) {
-    auto colon = s.find(':');
-    SinkSpec spec;
-    spec.plugin = s.substr(0, colon);
-    spec.path = colon == std::string::npos ? "" : s.substr(colon + 1);
-    spec.table = output_table(spec.plugin, o);
-    spec.origin = "--sink " + s;
-    out.push_back(std::move(spec));
-  }
+  out.push_back({main, o.output_file, toml_text(output_table(main, o)), "command line"});
+  // [[sink]] tables and --sink: the [output] settings are the built-in
+  // sinks' defaults, and a table's own keys override them for that sink.
+  for (const auto& pc : o.sinks) out.push_back({pc.plugin, pc.file, plugin_text(pc, output_table(pc.plugin, o)), pc.origin});
   // Two sinks interleaving lines in one stream would corrupt both.
   for (size_t i = 0; i < out.size(); ++i)
     for (size_t j = i + 1; j < out.size(); ++j) {
@@ -297,7 +307,7 @@ std::vector<SinkSpec> sink_specs(const config::Options& o) {
       };
       if (canon(out[i].path) == canon(out[j].path))
         throw UsageError("sinks '" + out[i].plugin + "' and '" + out[j].plugin + "' both write to " +
-                         canon(out[i].path) + "; give one of them a file (--sink PLUGIN:FILE)");
+                         canon(out[i].path) + "; give one of them a file (--sink PLUGIN:FILE, or file = in [[sink]])");
     }
   return out;
 }
@@ -319,6 +329,10 @@ int run(const config::Options& opts) {
   raise_fd_limit();
   if (opts.list_plugins) return list_plugins();
   if (auto why = missing_privileges(); !why.empty()) throw UsageError(why);
+  if (opts.set_percpu_buf != config::Options{}.set_percpu_buf)
+    spdlog::warn("--set-percpu-buf {}: no effect in this build (it sizes the --output-skb buffers, which are not "
+                 "available yet)",
+                 opts.set_percpu_buf);
 
   // 1. Plugins: filters and sinks are complete (and have judged their
   //    input) before anything touches the kernel.
@@ -348,6 +362,8 @@ int run(const config::Options& opts) {
       filters.push_back(host.create_filter("pcap", toml_text(toml::table{{"expr", opts.pcap_filter}}),
                                            "command line"));
     }
+    // Filter plugins from the config file's [[filter]] tables come last.
+    for (const auto& pc : opts.filters) filters.push_back(host.create_filter(pc.plugin, plugin_text(pc), pc.origin));
     for (auto& f : filters) merge_spec(f.name(), f.build(env), plan);
   } catch (const plugin::PluginError& e) {
     throw as_usage(e);
@@ -357,9 +373,20 @@ int run(const config::Options& opts) {
   // kernel's candidate functions are known.
   std::vector<plugin::SelectorInstance> selectors;
   try {
-    toml::table t;
-    if (!opts.filter_func.empty()) t.insert("filter-func", opts.filter_func);
-    selectors.push_back(host.create_selector("skb-funcs", toml_text(t), "command line"));
+    // The built-in skb-funcs selector (--filter-func), unless the config
+    // file names its own [[selector]] tables: a function is then traced
+    // when any of them picks it.
+    if (opts.selectors.empty()) {
+      toml::table t;
+      if (!opts.filter_func.empty()) t.insert("filter-func", opts.filter_func);
+      selectors.push_back(host.create_selector("skb-funcs", toml_text(t), "command line"));
+    } else if (!opts.filter_func.empty()) {
+      throw UsageError("--filter-func '" + opts.filter_func + "' (probe.filter-func) configures the built-in " +
+                       "skb-funcs selector, which [[selector]] tables replace: give filter-func in a [[selector]] " +
+                       "table with plugin = \"skb-funcs\" instead");
+    }
+    for (const auto& pc : opts.selectors)
+      selectors.push_back(host.create_selector(pc.plugin, plugin_text(pc), pc.origin));
   } catch (const plugin::PluginError& e) {
     throw as_usage(e);
   }
@@ -374,7 +401,7 @@ int run(const config::Options& opts) {
     // Every plugin first, then the files: a refused sink leaves no file behind.
     std::vector<plugin::SinkInstance> insts;
     const auto specs = sink_specs(opts);
-    for (const auto& spec : specs) insts.push_back(host.create_sink(spec.plugin, toml_text(spec.table), spec.origin));
+    for (const auto& spec : specs) insts.push_back(host.create_sink(spec.plugin, spec.text, spec.origin));
     RotateOptions ro;
     ro.max_size_mb = opts.output_file_max_size;
     ro.max_backups = opts.output_file_max_backups;

@@ -94,7 +94,11 @@ TEST(Cli, FilterAndOutputFlags) {
   EXPECT_EQ(o.output_file_max_backups, 2u);
   EXPECT_EQ(o.output_file_max_age, 7u);
   EXPECT_TRUE(o.output_file_compress);
-  EXPECT_EQ(o.sinks, (std::vector<std::string>{"json:/tmp/a.json", "text:/tmp/b.txt"}));
+  ASSERT_EQ(o.sinks.size(), 2u);
+  EXPECT_EQ(o.sinks[0].plugin, "json");
+  EXPECT_EQ(o.sinks[0].file, "/tmp/a.json");
+  EXPECT_EQ(o.sinks[1].plugin, "text");
+  EXPECT_EQ(o.sinks[1].file, "/tmp/b.txt");
   // --sink takes one value: the words after it are still the pcap filter.
   EXPECT_EQ(o.pcap_filter, "tcp port 80");
 }
