@@ -369,8 +369,8 @@ int run(const config::Options& opts) {
     throw as_usage(e);
   }
 
-  // The probe-set selector (kprobe backends): judged now, used once the
-  // kernel's candidate functions are known.
+  // The probe-set selectors: created now, used once the backend is chosen
+  // and the kernel's candidates (functions or tracepoints) are known.
   std::vector<plugin::SelectorInstance> selectors;
   try {
     // The built-in skb-funcs selector (--filter-func), unless the config
@@ -441,7 +441,29 @@ int run(const config::Options& opts) {
     raw_tp_instances = !base_features.raw_tp_cookie().ok;
     if (raw_tp_instances)
       spdlog::info("this kernel has no raw tracepoint cookies (Linux < 6.10): loading one program per tracepoint");
-    backend = attach::make_tracepoint_backend(btf->skb_tracepoints(), raw_tp_instances);
+    // The selectors judge the tracepoints here (--filter-func narrows a
+    // tracepoint trace as it narrows a function trace).
+    const auto& tps = btf->skb_tracepoints();
+    auto cands = plugin::make_candidates({}, tps);
+    std::vector<size_t> chosen;
+    try {
+      chosen = plugin::select_union(selectors, cands);
+    } catch (const plugin::PluginError& e) {
+      throw UsageError(e.what());
+    }
+    std::vector<kernel::SkbTracepoint> picked;
+    for (size_t i : chosen)
+      if (i < tps.size()) picked.push_back(tps[i]);
+    if (picked.empty()) {
+      std::string names;
+      for (const auto& tp : tps) names += (names.empty() ? "" : " ") + tp.name;
+      throw UsageError("the probe selection" +
+                       (opts.filter_func.empty() ? std::string() : " (--filter-func '" + opts.filter_func + "')") +
+                       " matches no skb tracepoint, and the tracepoint backend traces only these: " + names);
+    }
+    if (picked.size() < tps.size())
+      spdlog::debug("tracing {} of {} skb tracepoints", picked.size(), tps.size());
+    backend = attach::make_tracepoint_backend(std::move(picked), raw_tp_instances);
   } else {
     const auto& sc = scan_once();
     auto cands = plugin::make_candidates(sc.funcs, btf->skb_tracepoints());

@@ -2,9 +2,10 @@
 // The `skb-funcs` selector plugin (pwru-selector-skb-funcs.so): chooses the
 // kernel functions to kprobe from the core's candidates (BTF functions with a
 // struct sk_buff * argument that ftrace can trace), narrowed by --filter-func
-// with cilium/pwru's semantics (func_regex.h). Tracepoint candidates are never
-// chosen: pwru's main mode traces functions, and the tracepoint backend has
-// its own probe set.
+// with cilium/pwru's semantics (func_regex.h). Tracepoint candidates are
+// judged by the same expression: the core offers them when it traces with
+// the tracepoint backend (kernels that cannot attach kprobes), so that
+// --filter-func narrows what is traced there too instead of being ignored.
 #include <pwru/sdk.hpp>
 #include <stdexcept>
 #include <string>
@@ -26,7 +27,8 @@ class SkbFuncsSelector final : public pwru::sdk::Selector {
               std::span<uint8_t> chosen) override {
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const pwru_candidate_v1* c = candidates[i];
-      if (c == nullptr || c->kind != PWRU_PROBE_KPROBE || c->name == nullptr) continue;
+      if (c == nullptr || c->name == nullptr) continue;
+      if (c->kind != PWRU_PROBE_KPROBE && c->kind != PWRU_PROBE_TRACEPOINT) continue;
       if (re_.matches(c->name)) chosen[i] = 1;
     }
   }
@@ -45,4 +47,4 @@ class SkbFuncsSelector final : public pwru::sdk::Selector {
 }  // namespace
 
 PWRU_SELECTOR_PLUGIN(SkbFuncsSelector, "skb-funcs", "0.1.0",
-                     "kernel functions with an skb argument, narrowed by --filter-func", kConfigDoc)
+                     "kernel functions (or skb tracepoints) with an skb argument, narrowed by --filter-func", kConfigDoc)

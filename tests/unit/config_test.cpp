@@ -223,7 +223,7 @@ TEST(ConfigFile, ShippedPresetsSayWhatTheyShould) {
   Options d;
   load_config_file(resolve_config("drops", dirs), d, origins);
   EXPECT_TRUE(d.output_stack);
-  EXPECT_EQ(d.filter_func, "kfree_skb_reason|sk_skb_reason_drop");
+  EXPECT_EQ(d.filter_func, "kfree_skb_reason|sk_skb_reason_drop|kfree_skb");
 
   Options h;
   load_config_file(resolve_config("http-drop", dirs), h, origins);

@@ -50,18 +50,21 @@ rc=$?
 
 echo
 echo "pwru in-VM figures (Debian cloud kernels under qemu TCG, 1 vCPU: compare rows, not with hardware)"
-printf '%-6s %-13s %9s %8s %8s %9s %7s %12s %12s\n' kernel backend attached skipped ready_s detach_s events 'ns/hit(hit)' 'ns/hit(miss)'
+printf '%-6s %-13s %8s %7s %7s %8s %6s %8s %11s %8s %11s\n' kernel backend attached skipped ready_s detach_s events \
+	hits ns/hit miss ns/miss
 grep '^VMRESULT ' "$log" | while read -r _ k _ b status rest; do
 	if [ "$status" != PASS ]; then
 		printf '%-6s %-13s %s\n' "$k" "$b" "FAILED: $rest"
 		continue
 	fi
 	get() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$rest"; }
-	printf '%-6s %-13s %9s %8s %8s %9s %7s %12s %12s\n' "$k" "$b" "$(get attached)" "$(get skipped)" \
-		"$(get ready_s)" "$(get detach_s)" "$(get events)" "$(get match_ns_per_hit)" "$(get miss_ns_per_hit)"
+	printf '%-6s %-13s %8s %7s %7s %8s %6s %8s %11s %8s %11s\n' "$k" "$b" "$(get attached)" "$(get skipped)" \
+		"$(get ready_s)" "$(get detach_s)" "$(get events)" "$(get match_hits)" "$(get match_ns_per_hit)" \
+		"$(get miss_hits)" "$(get miss_ns_per_hit)"
 done
-echo "(hit = the pcap filter passes and an event is emitted; miss = the filter rejects the packet;"
-echo " hits per phase: $(grep -o 'match_hits=[0-9]*' "$log" | cut -d= -f2 | tr '\n' ' ')/ $(grep -o 'miss_hits=[0-9]*' "$log" | cut -d= -f2 | tr '\n' ' '))"
+echo "(hits/ns per hit: program runs and their average in-kernel time while pinging the traced"
+echo " address, where the pcap filter passes and an event is emitted; miss/ns per miss: the same"
+echo " while pinging an address the filter rejects; from kernel.bpf_stats_enabled)"
 if [ "$rc" != 0 ]; then
 	echo
 	echo "bench: the VM run failed (exit $rc); its log:"

@@ -47,12 +47,13 @@ const std::vector<Candidate> kCands = {
     kprobe("sk_skb_reason_drop", 2),
     kprobe("veth_xmit", 1, "veth"),
     tracepoint("kfree_skb"),
-    tracepoint("ip_rcv"),  // a tracepoint sharing a function's name is still not chosen
+    tracepoint("ip_rcv"),  // a tracepoint sharing a function's name (judged on its own)
 };
 
 std::vector<std::string> names(const std::vector<std::size_t>& idx) {
   std::vector<std::string> out;
-  for (std::size_t i : idx) out.push_back(kCands.at(i).name);
+  for (std::size_t i : idx)
+    out.push_back((kCands.at(i).kind == PWRU_PROBE_TRACEPOINT ? "tp:" : "") + kCands.at(i).name);
   return out;
 }
 
@@ -71,25 +72,30 @@ TEST(SkbFuncsSelector, Descriptor) {
   EXPECT_NE(lib->config_doc().find("filter-func"), std::string::npos);
 }
 
-TEST(SkbFuncsSelector, NoFilterChoosesEveryFunctionAndNoTracepoint) {
+// Tracepoints are judged like functions: the core offers them only when it
+// traces with the tracepoint backend.
+TEST(SkbFuncsSelector, NoFilterChoosesEveryFunctionAndTracepoint) {
   const std::vector<std::string> want = {"ip_rcv", "ip_rcv_core", "__netif_receive_skb_core",
-                                         "sk_skb_reason_drop", "veth_xmit"};
+                                         "sk_skb_reason_drop", "veth_xmit", "tp:kfree_skb", "tp:ip_rcv"};
   EXPECT_EQ(chosen(""), want);
   EXPECT_EQ(chosen("filter-func = \"\"\n"), want);
 }
 
 TEST(SkbFuncsSelector, FilterFuncWithPwruSemantics) {
-  EXPECT_EQ(chosen("filter-func = \"ip_rcv\""), std::vector<std::string>{"ip_rcv"});
-  EXPECT_EQ(chosen("filter-func = \"ip_.*\""), (std::vector<std::string>{"ip_rcv", "ip_rcv_core"}));
+  EXPECT_EQ(chosen("filter-func = \"ip_rcv\""), (std::vector<std::string>{"ip_rcv", "tp:ip_rcv"}));
+  EXPECT_EQ(chosen("filter-func = \"ip_.*\""), (std::vector<std::string>{"ip_rcv", "ip_rcv_core", "tp:ip_rcv"}));
   // Leftmost-first: "ip_rcv" is the leftmost match on ip_rcv_core, so pwru
   // skips ip_rcv_core.
-  EXPECT_EQ(chosen("filter-func = \"ip_rcv|ip_rcv_core\""), std::vector<std::string>{"ip_rcv"});
+  EXPECT_EQ(chosen("filter-func = \"ip_rcv|ip_rcv_core\""), (std::vector<std::string>{"ip_rcv", "tp:ip_rcv"}));
   EXPECT_EQ(chosen("filter-func = \"ip_rcv_core|ip_rcv\""),
-            (std::vector<std::string>{"ip_rcv", "ip_rcv_core"}));
+            (std::vector<std::string>{"ip_rcv", "ip_rcv_core", "tp:ip_rcv"}));
   EXPECT_EQ(chosen("filter-func = \"rcv\""), std::vector<std::string>{});
   // Module functions are matched by their plain name.
   EXPECT_EQ(chosen("filter-func = \"veth_.*\""), std::vector<std::string>{"veth_xmit"});
-  EXPECT_EQ(chosen("filter-func = 'kfree_skb'"), std::vector<std::string>{});
+  EXPECT_EQ(chosen("filter-func = 'kfree_skb'"), std::vector<std::string>{"tp:kfree_skb"});
+  // The drops preset's expression: the drop functions, and the drop tracepoint.
+  EXPECT_EQ(chosen("filter-func = 'kfree_skb_reason|sk_skb_reason_drop|kfree_skb'"),
+            (std::vector<std::string>{"sk_skb_reason_drop", "tp:kfree_skb"}));
 }
 
 TEST(SkbFuncsSelector, InvalidRegexIsOneLine) {

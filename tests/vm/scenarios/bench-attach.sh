@@ -34,8 +34,9 @@ phase() {
 	ip netns exec "$VM_NSC" ping -A -q -c "$PINGS" -W 1 "$1" >>"$VM_TMP/ping.out" 2>&1 ||
 		vm_fail "ping $1 failed: $(tail -n 1 "$VM_TMP/ping.out")"
 	set -- "$@" $(prog_stats)
+	vm_log "bpf_stats around ping $1: $2 ns/$3 runs -> $4 ns/$5 runs"
 	awk -v t0="$2" -v c0="$3" -v t1="$4" -v c1="$5" \
-		'BEGIN {n = c1 - c0; printf "%d %.0f\n", n, n > 0 ? (t1 - t0) / n : 0}'
+		'BEGIN {n = c1 - c0; printf "%d %.0f\n", n, (n > 0 ? (t1 - t0) / n : 0)}'
 }
 
 vm_pwru_start 'host 198.51.100.10'
