@@ -506,9 +506,19 @@ int run(const config::Options& opts) {
   // 3. The kernel program.
   bpf::ProgramOptions po;
   po.cfg = plan.cfg;
-  po.cfg.output_meta = opts.output_meta || opts.output_netns_names;
-  po.cfg.output_tuple = opts.output_tuple;
-  po.cfg.output_caller = opts.output_caller && choice.kind != attach::BackendKind::kTracepoint;
+  // What the kernel side captures is what any sink prints: [output] (the
+  // flags) or a [[sink]] table's own key that turns an output on.
+  auto any_sink_wants = [&](const char* key, bool from_output) {
+    if (from_output) return true;
+    for (const auto& pc : opts.sinks)
+      if (pc.table[key].value_or(false)) return true;
+    return false;
+  };
+  const bool want_netns_names = any_sink_wants("output-netns-names", opts.output_netns_names);
+  const bool want_caller = any_sink_wants("output-caller", opts.output_caller);
+  po.cfg.output_meta = any_sink_wants("output-meta", opts.output_meta) || want_netns_names;
+  po.cfg.output_tuple = any_sink_wants("output-tuple", opts.output_tuple);
+  po.cfg.output_caller = want_caller && choice.kind != attach::BackendKind::kTracepoint;
   po.cfg.output_stack = opts.output_stack;
   po.pcap_l2 = plan.l2;
   po.pcap_l3 = plan.l3;
@@ -517,7 +527,7 @@ int run(const config::Options& opts) {
   po.raw_tp_instances = raw_tp_instances;
   po.want_kprobe = choice.kind == attach::BackendKind::kKprobe;
   po.want_kprobe_multi = choice.kind == attach::BackendKind::kKprobeMulti;
-  if (opts.output_caller && choice.kind == attach::BackendKind::kTracepoint)
+  if (want_caller && choice.kind == attach::BackendKind::kTracepoint)
     spdlog::warn("--output-caller needs a kprobe backend; the tracepoint backend has no caller");
   auto prog = bpf::CoreProgram::load(po);
 
@@ -528,8 +538,8 @@ int run(const config::Options& opts) {
   spdlog::debug("attached {} {} probes", backend->attached(), backend->name());
 
   decode::Decoder decoder(backend->probes(), btf->drop_reasons(), mono_to_wall_offset());
-  if (opts.output_netns_names) decoder.enable_netns_names();
-  if (opts.output_caller || opts.output_stack)
+  if (want_netns_names) decoder.enable_netns_names();
+  if (want_caller || opts.output_stack)
     decoder.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()));
   decoder.set_record_regions(po.cfg.output_packet != 0, po.cfg.output_stack != 0);
   probe_abi.resize(backend->probes().size());

@@ -42,4 +42,18 @@ rt_pwru_stop INT
 want="~${RT_NSS: -9}"
 grep -qF -- "$want 198.51.100.1:" "$RT_PWRU_OUT" || rt_fail "no line with the truncated name '$want'"
 rt_log "ok: truncated to '$want'"
+
+# Only a [[sink]] table asks for names ([output] does not): pwru must still look them up for
+# that sink (the kernel captures what any sink prints), and the text sink stays without.
+cfg="$RT_TMP/names.toml"
+json="$RT_TMP/names.json"
+printf 'version = 1\n[[sink]]\nplugin = "json"\nfile = "%s"\noutput-netns-names = true\n' "$json" >"$cfg"
+rt_pwru_start --config "$cfg" "tcp port 8080"
+rt_curl "$RT_NSC" "$RT_SERVER4" 8080
+sleep 1
+rt_pwru_stop INT
+jq -e --arg ns "$RT_NSS" 'select(.netns_name == $ns)' "$json" >/dev/null ||
+	rt_fail "the json sink's netns_name never names $RT_NSS: $(head -n 2 "$json")"
+head -n 1 "$RT_PWRU_OUT" | grep -qF 'NETNS NAME' && rt_fail "the text sink printed NETNS NAME without being asked"
+rt_log "ok: a [[sink]] table's output-netns-names alone gets the names looked up"
 rt_log PASS
