@@ -99,6 +99,13 @@ ParseStatus parse_command_line(int argc, char** argv, Options& o) {
       ->group(out);
   app.add_option("--output-file-max-age", max_age, "max days to keep rotated files (default 0: forever)")->group(out);
   app.add_flag("--output-file-compress", o.output_file_compress, "gzip rotated files")->group(out);
+  std::string pcapng_snaplen;
+  app.add_option("--output-pcapng", o.output_pcapng,
+                 "also write each traced packet to a pcapng FILE (\"-\" = stdout: the text goes only to --output-file)")
+      ->group(out);
+  app.add_option("--output-pcapng-snaplen", pcapng_snaplen,
+                 "bytes of each packet kept in the pcapng output, 1..512 (default 256)")
+      ->group(out);
   app.add_option("--sink", o.sinks,
                  "add a sink plugin: PLUGIN (stdout) or PLUGIN:FILE, e.g. --sink json:trace.json (repeatable)")
       ->allow_extra_args(false)  // one value per --sink; later words are the pcap filter
@@ -139,6 +146,17 @@ ParseStatus parse_command_line(int argc, char** argv, Options& o) {
   if (o.timestamp != "none" && o.timestamp != "current" && o.timestamp != "relative" && o.timestamp != "absolute")
     // cilium/pwru treats any other value as "current"; a typo deserves an error.
     throw UsageError("invalid --timestamp value '" + o.timestamp + "': must be none, current, relative or absolute");
+  if (app.count("--output-pcapng") != 0 && o.output_pcapng.empty())
+    throw UsageError("invalid --output-pcapng value '': must be a file name or - (stdout)");
+  if (!pcapng_snaplen.empty()) {
+    // Twin of the pcapng sink's own range check (plugins/sink-pcapng) and of
+    // PWRU_PKT_BUF (bpf/pwru_event.h), the most the kernel side captures.
+    constexpr uint32_t kMaxSnaplen = 512;
+    o.output_pcapng_snaplen = parse_uint_flag<uint32_t>("--output-pcapng-snaplen", pcapng_snaplen);
+    if (o.output_pcapng_snaplen < 1 || o.output_pcapng_snaplen > kMaxSnaplen)
+      throw UsageError("invalid --output-pcapng-snaplen value '" + pcapng_snaplen + "': must be 1.." +
+                       std::to_string(kMaxSnaplen));
+  }
   for (const auto& s : o.sinks) {
     auto colon = s.find(':');
     std::string name = s.substr(0, colon);

@@ -38,6 +38,11 @@ struct Options {
   uint32_t output_file_max_backups = 0;
   uint32_t output_file_max_age = 0;  // days
   bool output_file_compress = false;
+  // --output-pcapng FILE: the pcapng sink ("-" = stdout; then the main text
+  // or JSON sink is not opened unless --output-file gives it a file).
+  std::string output_pcapng;
+  // --output-pcapng-snaplen: bytes kept per packet, 1..512; 0 = the sink's default (256).
+  uint32_t output_pcapng_snaplen = 0;
   // Extra sinks: "PLUGIN" (stdout) or "PLUGIN:FILE" (our addition).
   std::vector<std::string> sinks;
   std::string ready_file;
