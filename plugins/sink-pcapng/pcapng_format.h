@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace pwru::pcapng {
 
@@ -107,6 +108,9 @@ class Encoder {
 
   uint32_t snaplen_;
   std::unordered_map<InterfaceKey, uint32_t, KeyHash> ids_;
+  // The first kSmall interfaces, by id (small_[id] is that id's key).
+  static constexpr size_t kSmall = 16;
+  std::vector<InterfaceKey> small_;
   // The last interface looked up: consecutive events often share one.
   InterfaceKey last_key_{};
   uint32_t last_id_ = UINT32_MAX;
