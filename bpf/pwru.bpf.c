@@ -493,6 +493,11 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 	e->cpu = bpf_get_smp_processor_id();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->caplen = cap.caplen;
+	/* The sinks' snap length (rodata, <= PWRU_PKT_BUF, set by the core):
+	 * filters and the tuple saw every captured byte, the event carries at
+	 * most snaplen of them. */
+	if (CFG.output_packet && e->caplen > CFG.snaplen)
+		e->caplen = CFG.snaplen;
 	e->wirelen = cap.wirelen;
 	if (cap.l2)
 		e->flags |= PWRU_KEV_L2;
@@ -529,8 +534,14 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 		parse_tuple(pkt, &cap, &e->tuple);
 	}
 	if (CFG.output_packet && pkt) {
+		/* Only the snap length is copied; the reservation stays
+		 * PWRU_PKT_BUF so its size is a constant on every kernel. */
+		__u32 n = CFG.snaplen;
+
+		if (n > PWRU_PKT_BUF)
+			n = PWRU_PKT_BUF;
 		e->flags |= PWRU_KEV_PACKET;
-		bpf_probe_read_kernel((void *)(e + 1), PWRU_PKT_BUF, pkt->data);
+		bpf_probe_read_kernel((void *)(e + 1), n, pkt->data);
 	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;

@@ -68,7 +68,7 @@ struct pwru_bpf_config {
 	__u8 output_tuple;
 	__u8 output_packet;   /* append captured bytes to each event */
 	__u8 output_caller;   /* kprobe backends: the return address at entry */
-	__u32 snaplen;        /* bytes appended when output_packet (<= PWRU_PKT_BUF) */
+	__u32 snaplen;        /* output_packet: caplen cap and bytes copied, 1..PWRU_PKT_BUF */
 	__u8 output_stack;    /* the kernel stack in each event (PWRU_STACK_BYTES region) */
 	__u8 pad1[3];
 };

@@ -153,6 +153,16 @@ const OptionSpec kOptionTable[] = {
              "available yet)",
      .max = kU32},
     // Output file: where the main sink writes (and how files rotate).
+    {.flag = "--output-pcapng", .table = "output", .key = "pcapng", .field = &Options::output_pcapng,
+     .group = kOutput,
+     .help = "also write each traced packet to a pcapng FILE (\"-\" = stdout: the text then goes only to "
+             "--output-file)",
+     .value_name = "FILE"},  // "" (the default) = no pcapng output, as --output-file "" = stdout
+    // Twin of the pcapng sink's own range check and of PWRU_PKT_BUF
+    // (bpf/pwru_event.h), the most the kernel side captures.
+    {.flag = "--output-pcapng-snaplen", .table = "output", .key = "pcapng-snaplen",
+     .field = &Options::output_pcapng_snaplen, .group = kOutput,
+     .help = "bytes of each packet kept in the pcapng output", .value_name = "BYTES", .min = 1, .max = 512},
     {.flag = "--output-file", .table = "output", .key = "file", .field = &Options::output_file,
      .group = kOutputFile, .help = "append the trace to FILE, rotating it by size (default stdout)",
      .value_name = "FILE"},

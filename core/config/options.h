@@ -82,6 +82,11 @@ struct Options {
   uint32_t output_file_max_backups = 0;
   uint32_t output_file_max_age = 0;  // days
   bool output_file_compress = false;
+  // --output-pcapng FILE: the pcapng sink ("-" = stdout; then the main text
+  // or JSON sink is not opened unless --output-file gives it a file).
+  std::string output_pcapng;
+  // --output-pcapng-snaplen: bytes kept per packet (1..PWRU_PKT_BUF = 512).
+  uint32_t output_pcapng_snaplen = 256;
   std::string ready_file;
   bool debug = false;
 

@@ -21,6 +21,10 @@ inline constexpr std::size_t kFilterCodeSize = PWRU_ABI_END_OF(pwru_filter_code_
 // ABI 1.1: selector plugins. A selector declares abi_minor >= 1.
 inline constexpr unsigned kSelectorMinor = 1;
 inline constexpr std::size_t kSelectorOpsSize = PWRU_ABI_END_OF(pwru_selector_ops_v1, select);
+// ABI 1.2: pwru_sink_ops_v1.needs. Read only from a plugin that declares
+// abi_minor >= 2 and whose ops table is at least this large.
+inline constexpr unsigned kSinkNeedsMinor = 2;
+inline constexpr std::size_t kSinkOpsNeedsSize = PWRU_ABI_END_OF(pwru_sink_ops_v1, needs);
 #undef PWRU_ABI_END_OF
 
 // The host checks each field it reads against `size`. 1.1 added no field to
@@ -28,9 +32,12 @@ inline constexpr std::size_t kSelectorOpsSize = PWRU_ABI_END_OF(pwru_selector_op
 // filter spec and code): it added the selector structs, which a plugin only
 // produces when it declares 1.1, and pwru_event_v1.netns_name, which the host
 // produces. So the minimum sizes above still cover every field the host
-// reads. When plugin.h gains a minor, add the size checks for its fields (and
+// reads. 1.2 appended pwru_sink_ops_v1.needs: SinkInstance::needs() reads
+// it only when the plugin declares 1.2 and its ops table covers the field
+// (kSinkOpsNeedsSize); a 1.0/1.1 sink's table may end right after close.
+// When plugin.h gains a minor, add the size checks for its fields (and
 // the minimums per minor the plugin declares), then update this assertion.
-static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 1,
+static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 2,
               "plugin.h changed its ABI version: review core/plugin/abi_v1.h and the checks "
               "in core/plugin/library.cpp and instance.cpp");
 

@@ -265,6 +265,30 @@ const Library& SinkInstance::library() const { return *core().lib; }
 const std::string& SinkInstance::name() const { return core().lib->name(); }
 bool SinkInstance::is_open() const { return core().opened && !core().closed; }
 
+pwru_sink_needs_v1 SinkInstance::needs() {
+  auto& c = core();
+  pwru_sink_needs_v1 n{};
+  n.size = sizeof(n);
+  const auto& d = c.lib->descriptor();
+  const auto& ops = c.lib->sink_ops();
+  // A 1.0/1.1 plugin's table may end at close: never read past its size.
+  if (d.abi_minor < abi::kSinkNeedsMinor || ops.size < abi::kSinkOpsNeedsSize || ops.needs == nullptr)
+    return n;
+  const int rc = c.call([&] { return ops.needs(c.inst, &n, c.fresh_error()); });
+  if (rc != 0) throw PluginError(c.failure("needs", rc));
+  n.size = sizeof(n);
+  constexpr uint32_t kKnown = PWRU_NEED_PACKET | PWRU_NEED_WHOLE_STREAM;
+  if ((n.flags & ~kKnown) != 0) {
+    char hex[16];
+    std::snprintf(hex, sizeof(hex), "0x%x", n.flags & ~kKnown);
+    throw PluginError(c.label + ": invalid sink needs: unknown flags " + hex);
+  }
+  if ((n.flags & PWRU_NEED_PACKET) != 0 && n.snaplen == 0)
+    throw PluginError(c.label + ": invalid sink needs: PWRU_NEED_PACKET with snaplen 0");
+  if ((n.flags & PWRU_NEED_PACKET) == 0) n.snaplen = 0;
+  return n;
+}
+
 void SinkInstance::open(const pwru_session_v1& session) {
   auto& c = core();
   if (c.opened) throw PluginError(c.label + ": open() called twice");

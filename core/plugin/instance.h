@@ -47,6 +47,12 @@ class SinkInstance {
   const Library& library() const;
   const std::string& name() const;
 
+  // ABI 1.2: what the sink needs the kernel side to capture. Calls the
+  // plugin's needs() only when it declares abi_minor >= 2, its ops table
+  // covers the field and the pointer is set; otherwise (older plugins)
+  // returns a zeroed struct (nothing needed). Validates the answer: known
+  // flags only, snaplen >= 1 with PWRU_NEED_PACKET. Before open().
+  pwru_sink_needs_v1 needs();
   // Once, before any write(). `session` (and what it points to, including
   // the writer) must stay valid until close() returns or the instance dies.
   void open(const pwru_session_v1& session);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -263,6 +264,9 @@ struct SinkSpec {
 // sink. Other plugins get an empty table: they would reject keys they do
 // not know.
 toml::table output_table(const std::string& plugin, const config::Options& o) {
+  if (plugin == "pcapng") {
+    return toml::table{{"snaplen", static_cast<int64_t>(o.output_pcapng_snaplen)}};
+  }
   if (plugin != "text" && plugin != "json") return {};
   toml::table t{{"output-meta", o.output_meta},
                 {"output-tuple", o.output_tuple},
@@ -292,7 +296,13 @@ std::string plugin_text(const config::PluginConfig& pc, const toml::table& defau
 std::vector<SinkSpec> sink_specs(const config::Options& o) {
   std::vector<SinkSpec> out;
   const std::string main = o.output_json ? "json" : "text";
-  out.push_back({main, o.output_file, toml_text(output_table(main, o)), "command line"});
+  // `--output-pcapng -` takes stdout for the packets (pwru ... | tshark -r -):
+  // the text (or JSON) then goes only where --output-file sends it, if anywhere.
+  const bool pcapng_on_stdout = o.output_pcapng == "-";
+  if (!pcapng_on_stdout || !o.output_file.empty())
+    out.push_back({main, o.output_file, toml_text(output_table(main, o)), "command line"});
+  if (!o.output_pcapng.empty())
+    out.push_back({"pcapng", o.output_pcapng, toml_text(output_table("pcapng", o)), "--output-pcapng " + o.output_pcapng});
   // [[sink]] tables and --sink: the [output] settings are the built-in
   // sinks' defaults, and a table's own keys override them for that sink.
   for (const auto& pc : o.sinks) out.push_back({pc.plugin, pc.file, plugin_text(pc, output_table(pc.plugin, o)), pc.origin});
@@ -407,8 +417,26 @@ int run(const config::Options& opts) {
     ro.max_backups = opts.output_file_max_backups;
     ro.max_age_days = opts.output_file_max_age;
     ro.compress = opts.output_file_compress;
-    for (size_t i = 0; i < specs.size(); ++i)
-      sinks.push_back(SinkRun{Writer::open(specs[i].path, ro), std::move(insts[i])});
+    // ABI 1.2: packet bytes and snap length for the kernel side (the
+    // largest any sink asks for), and binary streams that must stay whole.
+    std::vector<pwru_sink_needs_v1> needs;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      needs.push_back(insts[i].needs());
+      const auto& n = needs.back();
+      if (n.flags & PWRU_NEED_PACKET) {
+        plan.cfg.output_packet = 1;
+        plan.cfg.snaplen = std::min<uint32_t>(std::max(plan.cfg.snaplen, n.snaplen), PWRU_PKT_BUF);
+      }
+      const auto& p = specs[i].path;
+      if ((n.flags & PWRU_NEED_WHOLE_STREAM) && (p.empty() || p == "-") && ::isatty(STDOUT_FILENO))
+        throw UsageError("refusing to write " + specs[i].plugin +
+                         " to a terminal: pipe it (pwru --output-pcapng - ... | tshark -r -) or give a file");
+    }
+    for (size_t i = 0; i < specs.size(); ++i) {
+      RotateOptions sro = ro;
+      sro.binary = (needs[i].flags & PWRU_NEED_WHOLE_STREAM) != 0;
+      sinks.push_back(SinkRun{Writer::open(specs[i].path, sro), std::move(insts[i])});
+    }
   } catch (const plugin::PluginError& e) {
     throw as_usage(e);
   }
@@ -520,6 +548,7 @@ int run(const config::Options& opts) {
   po.cfg.output_tuple = any_sink_wants("output-tuple", opts.output_tuple);
   po.cfg.output_caller = want_caller && choice.kind != attach::BackendKind::kTracepoint;
   po.cfg.output_stack = opts.output_stack;
+  spdlog::debug("packet bytes for sinks: {} (snap length {})", po.cfg.output_packet ? "yes" : "no", po.cfg.snaplen);
   po.pcap_l2 = plan.l2;
   po.pcap_l3 = plan.l3;
   po.kernel_btf = opts.kernel_btf;

@@ -356,13 +356,14 @@ Writer Writer::open(const std::string& path, const RotateOptions& opts) {
   }
   fs::path p(path);
   make_dirs(p.parent_path(), path);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int mode = opts.binary ? O_TRUNC : O_APPEND;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | mode | O_CLOEXEC, 0644);
   if (fd < 0) throw UsageError(sys_error("cannot open output file '" + path + "'"));
   st->fd = fd;
   st->owned = true;
   st->path = path;
   struct stat sb{};
-  if (::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+  if (::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && !opts.binary) {
     st->rotating = true;
     st->size = static_cast<uint64_t>(sb.st_size);
   }

@@ -47,6 +47,8 @@
 //    write retries the rotation; after a failed reopen the next write
 //    retries opening the file.
 //  - Not thread-safe: one sink calls write() from one thread.
+//  - RotateOptions::binary (the pcapng sink): the file is truncated on open
+//    and never rotated; writes go through whole.
 //
 // "" or "-" is stdout; rotation options are ignored for it.
 #pragma once
@@ -72,6 +74,11 @@ struct RotateOptions {
   bool compress = false;
   // For tests: when non-zero, the max size in bytes (overrides max_size_mb).
   uint64_t max_size_bytes_override = 0;
+  // A binary stream that must not be cut or restarted (pcapng: a rotated
+  // piece would start without its section header): never rotate, and start
+  // the file empty (O_TRUNC) instead of appending. The options above are
+  // then ignored.
+  bool binary = false;
 
   // The effective max size in bytes (saturating).
   uint64_t max_size_bytes() const;

@@ -29,6 +29,7 @@
 #include "decode/decoder.h"
 #include "decode/resolvers.h"
 #include "json_format.h"
+#include "pcapng_format.h"
 #include "pwru_event.h"
 #include "text_format.h"
 
@@ -45,6 +46,8 @@ struct Recording {
   std::vector<Probe> probes;
   std::map<uint64_t, std::string> reasons;
   std::vector<pwru_kevent> records;
+  // The same events with packet bytes after each record (output_packet).
+  std::vector<std::vector<uint8_t>> packet_records;
   int64_t mono_to_wall = 0;
 };
 
@@ -159,6 +162,17 @@ const Recording& recording() {
       k.caplen = 0;
       k.wirelen = k.len + 14;
       r.records.push_back(k);
+      // The same event with packet bytes, as --output-pcapng records it:
+      // the record is followed by min(wirelen, 256) bytes (snap length 256),
+      // every 10th without a MAC header (raw IP).
+      pwru_kevent kp = k;
+      kp.flags |= PWRU_KEV_PACKET;
+      if (i % 10 == 9) kp.flags &= ~PWRU_KEV_L2;
+      kp.caplen = std::min<uint32_t>(kp.wirelen, 256);
+      std::vector<uint8_t> bytes(sizeof(kp) + PWRU_PKT_BUF);
+      std::memcpy(bytes.data(), &kp, sizeof(kp));
+      for (size_t b = 0; b < kp.caplen; ++b) bytes[sizeof(kp) + b] = static_cast<uint8_t>(b * 31 + i);
+      r.packet_records.push_back(std::move(bytes));
     }
     return r;
   }();
@@ -170,9 +184,10 @@ void warm_up(Decoder& dec, std::vector<EventSlot>& slots) {
   for (const auto& k : recording().records) dec.decode(&k, sizeof(k), slots[0]);
 }
 
-// Runs decode (and `format`, per batch) over the whole recording.
+// Runs decode (and `format`, per batch) over the whole recording; with
+// `packets`, over the records that carry packet bytes.
 template <typename Format>
-void run(benchmark::State& state, Format&& format) {
+void run(benchmark::State& state, Format&& format, bool packets = false) {
   const Recording& rec = recording();
   Decoder dec(rec.probes, rec.reasons, rec.mono_to_wall);
   std::vector<EventSlot> slots(kBatch);
@@ -187,7 +202,9 @@ void run(benchmark::State& state, Format&& format) {
       size_t end = std::min(rec.records.size(), i + kBatch);
       for (size_t j = i; j < end; ++j) {
         EventSlot& slot = slots[j - i];
-        if (dec.decode(&rec.records[j], sizeof(pwru_kevent), slot)) ptrs.push_back(&slot.ev);
+        const bool ok = packets ? dec.decode(rec.packet_records[j].data(), rec.packet_records[j].size(), slot)
+                                : dec.decode(&rec.records[j], sizeof(pwru_kevent), slot);
+        if (ok) ptrs.push_back(&slot.ev);
       }
       bytes += format(ptrs);
       benchmark::DoNotOptimize(ptrs.data());
@@ -252,6 +269,37 @@ void BM_DecodeJsonAllFields(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_DecodeJsonAllFields);
+
+// Decode of records with packet bytes (the copy out of the ring buffer) alone.
+void BM_DecodeWithPackets(benchmark::State& state) {
+  run(
+      state,
+      [](const std::vector<const pwru_event_v1*>& evs) {
+        benchmark::DoNotOptimize(evs.back());
+        return size_t{0};
+      },
+      true);
+}
+BENCHMARK(BM_DecodeWithPackets);
+
+// --output-pcapng: decode + pcapng blocks (IDBs once, an EPB with its
+// comment per event), snap length 256, one buffer per batch.
+void BM_DecodePcapng(benchmark::State& state) {
+  pwru::pcapng::Encoder enc(256);
+  pwru::pcapng::Buffer buf;
+  enc.begin(buf, "x86_64", "Linux", "pwru bench");
+  run(
+      state,
+      [&](const std::vector<const pwru_event_v1*>& evs) {
+        buf.clear();
+        for (const pwru_event_v1* ev : evs) enc.append_event(*ev, buf);
+        benchmark::DoNotOptimize(buf.data());
+        return buf.size();
+      },
+      true);
+  if (enc.skipped() != 0) state.SkipWithError("events without packet bytes");
+}
+BENCHMARK(BM_DecodePcapng);
 
 }  // namespace
 

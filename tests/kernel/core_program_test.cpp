@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -68,9 +69,13 @@ struct Collected {
   int total = 0;
   int other_port = 0;
   uint16_t port = 0;
-  // With packet and stack regions (trace(..., with_regions = true)): per
-  // event of `port`, its function, its stack and the UDP destination port
-  // read back from its packet bytes.
+  // Packet bytes of the port's net_dev_queue events (output_packet runs).
+  std::vector<std::vector<uint8_t>> queued;
+  std::vector<uint32_t> queued_wirelen;
+  uint32_t max_caplen = 0;
+  int without_packet = 0;
+  // Per event of `port`: its function, its stack (with_stack runs) and the
+  // UDP destination port read back from its packet bytes (output_packet).
   struct Seen {
     std::string func;
     std::vector<std::string> stack;
@@ -100,6 +105,12 @@ int on_record(void* ctx, void* data, size_t size) {
     return 0;
   }
   std::string f = ev.func;
+  c->max_caplen = std::max(c->max_caplen, ev.caplen);
+  if (!(ev.flags & PWRU_EV_PACKET)) ++c->without_packet;
+  if (f == "net_dev_queue" && (ev.flags & PWRU_EV_PACKET) && ev.linktype == PWRU_LINKTYPE_ETHERNET) {
+    c->queued.emplace_back(ev.packet, ev.packet + ev.caplen);
+    c->queued_wirelen.push_back(ev.wirelen);
+  }
   if (ev.flags & PWRU_EV_DROP_REASON && ev.drop_reason_name) f += std::string("(") + ev.drop_reason_name + ")";
   c->by_func[f]++;
   Collected::Seen seen{ev.func, {}, udp_dport_of(ev)};
@@ -109,9 +120,13 @@ int on_record(void* ctx, void* data, size_t size) {
 }
 
 Collected trace(std::optional<bpf::SlotCode> l2, std::optional<bpf::SlotCode> l3, uint16_t port,
-                bool per_tp_programs = false, bool with_regions = false) {
+                bool per_tp_programs = false, uint32_t snaplen = 0, bool with_stack = false) {
   auto btf = kernel::KernelBtf::load();
   bpf::ProgramOptions po;
+  if (snaplen != 0) {
+    po.cfg.output_packet = 1;
+    po.cfg.snaplen = snaplen;
+  }
   po.cfg.output_meta = 1;
   po.cfg.output_tuple = 1;
   po.cfg.filter_pcap = 1;
@@ -119,15 +134,14 @@ Collected trace(std::optional<bpf::SlotCode> l2, std::optional<bpf::SlotCode> l3
   po.pcap_l3 = std::move(l3);
   po.ringbuf_bytes = 1 << 20;
   po.raw_tp_instances = per_tp_programs;
-  po.cfg.output_packet = with_regions;
-  po.cfg.output_stack = with_regions;
+  po.cfg.output_stack = with_stack;
   auto prog = bpf::CoreProgram::load(po);
   auto backend = attach::make_tracepoint_backend(btf->skb_tracepoints(), per_tp_programs);
   backend->attach(*prog);
   decode::Decoder dec(backend->probes(), btf->drop_reasons(), 0);
-  dec.set_record_regions(with_regions, with_regions);
-  if (with_regions) dec.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()));
-  Collected c{&dec, {}, 0, 0, port, {}};
+  dec.set_record_regions(snaplen != 0, with_stack);
+  if (with_stack) dec.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()));
+  Collected c{&dec, {}, 0, 0, port, {}, {}, 0, 0, {}};
   transport::RingReader ring(prog->events_fd(), &on_record, &c);
   send_udp(port, 5);
   usleep(100 * 1000);
@@ -176,7 +190,7 @@ TEST(CoreProgram, PerTracepointProgramsWithoutCookiesGiveTheSameTrace) {
 TEST(CoreProgram, EachEventCarriesItsOwnStackAndPacket) {
   const uint16_t port = 40406;
   Collected c = trace(bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(port)},
-                      bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, port, false, true);
+                      bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, port, false, PWRU_PKT_BUF, true);
   ASSERT_GE(c.seen.size(), 10u);
   auto has = [](const std::vector<std::string>& st, std::string_view frag) {
     for (const auto& f : st)
@@ -251,5 +265,38 @@ TEST(CoreProgram, KprobeEntriesLoadWithSplicedFilterCallerAndStack) {
     EXPECT_GE(prog->kprobe_fd(k), 0) << k;
     EXPECT_GE(prog->kprobe_multi_fd(k), 0) << k;
     EXPECT_LT(prog->raw_tp_fd(k), 0) << k;  // not loaded when not wanted
+  }
+}
+
+// --output-pcapng: the event carries the packet's bytes, cut to the snap
+// length in the kernel (the filter still saw all of them: it reads the UDP
+// port at byte 36, beyond a 20-byte snap length).
+TEST(CoreProgram, PacketBytesAreCutToTheSnapLength) {
+  const uint16_t port = 40408;
+  Collected c = trace(bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(port)},
+                      bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, port, false, /*snaplen=*/20);
+  ASSERT_GE(c.queued.size(), 5u);
+  EXPECT_EQ(c.without_packet, 0);
+  EXPECT_EQ(c.max_caplen, 20u);
+  for (size_t i = 0; i < c.queued.size(); ++i) {
+    const auto& p = c.queued[i];
+    ASSERT_EQ(p.size(), 20u);
+    // Loopback's Ethernet header: zero addresses, type IPv4; then IPv4, IHL 5.
+    EXPECT_EQ(p[12], 0x08);
+    EXPECT_EQ(p[13], 0x00);
+    EXPECT_EQ(p[14], 0x45);
+    // Ethernet 14 + IPv4 20 + UDP 8 + "pwru" 4 on the wire.
+    EXPECT_EQ(c.queued_wirelen[i], 46u);
+  }
+}
+
+TEST(CoreProgram, FullSnapLengthKeepsTheWholePacket) {
+  const uint16_t port = 40409;
+  Collected c = trace(bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(port)},
+                      bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, port, false, /*snaplen=*/PWRU_PKT_BUF);
+  ASSERT_GE(c.queued.size(), 5u);
+  for (const auto& p : c.queued) {
+    ASSERT_EQ(p.size(), 46u);
+    EXPECT_EQ(std::string(p.begin() + 42, p.end()), "pwru");
   }
 }

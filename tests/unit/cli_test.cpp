@@ -123,3 +123,37 @@ TEST(Cli, BadOutputValues) {
   EXPECT_NE(error_of({"--sink", ":x"}).find("':x'"), std::string::npos);
   EXPECT_NE(error_of({"--sink", "json:"}).find("'json:'"), std::string::npos);
 }
+
+TEST(Cli, OutputPcapng) {
+  Options d;
+  ASSERT_EQ(parse({}, d), ParseStatus::kRun);
+  EXPECT_EQ(d.output_pcapng, "");
+  EXPECT_EQ(d.output_pcapng_snaplen, 256u);
+
+  Options o;
+  ASSERT_EQ(parse({"--output-pcapng", "/tmp/t.pcapng", "--output-pcapng-snaplen", "96", "host", "198.51.100.10"}, o),
+            ParseStatus::kRun);
+  EXPECT_EQ(o.output_pcapng, "/tmp/t.pcapng");
+  EXPECT_EQ(o.output_pcapng_snaplen, 96u);
+  EXPECT_EQ(o.pcap_filter, "host 198.51.100.10");
+
+  Options s;
+  ASSERT_EQ(parse({"--output-pcapng=-", "--output-pcapng-snaplen=512"}, s), ParseStatus::kRun);
+  EXPECT_EQ(s.output_pcapng, "-");
+  EXPECT_EQ(s.output_pcapng_snaplen, 512u);
+  Options one;
+  ASSERT_EQ(parse({"--output-pcapng-snaplen", "1"}, one), ParseStatus::kRun);
+  EXPECT_EQ(one.output_pcapng_snaplen, 1u);
+}
+
+TEST(Cli, BadOutputPcapngValues) {
+  EXPECT_EQ(error_of({"--output-pcapng-snaplen", "0"}), "invalid --output-pcapng-snaplen value '0': must be at least 1");
+  EXPECT_EQ(error_of({"--output-pcapng-snaplen", "513"}),
+            "invalid --output-pcapng-snaplen value '513': must be at most 512");
+  EXPECT_NE(error_of({"--output-pcapng-snaplen", "-5"}).find("'-5'"), std::string::npos);
+  EXPECT_NE(error_of({"--output-pcapng-snaplen", "ten"}).find("'ten'"), std::string::npos);
+  // "" is the default, no pcapng output (as --output-file "" is stdout):
+  // --print-config writes it and --config reads it back.
+  EXPECT_EQ(error_of({"--output-pcapng", ""}), "");
+  EXPECT_NE(error_of({"--output-pcapng"}).find("--output-pcapng"), std::string::npos);
+}

@@ -360,17 +360,48 @@ TEST(PluginRefuse, DescriptorTooSmall) {
 }
 
 TEST(PluginRefuse, OtherMajorThroughTheV1Symbol) {
-  expect_refused(Kind::sink, "abi2", {"built for plugin ABI 2.0, this pwru speaks 1.1"});
+  expect_refused(Kind::sink, "abi2", {"built for plugin ABI 2.0, this pwru speaks 1.2"});
 }
 
 TEST(PluginRefuse, NewerMinorThanTheHost) {
-  expect_refused(Kind::sink, "minor99", {"needs plugin ABI 1.99, this pwru speaks 1.1"});
-  expect_refused(Kind::sink, "minor2", {"needs plugin ABI 1.2, this pwru speaks 1.1"});
+  expect_refused(Kind::sink, "minor99", {"needs plugin ABI 1.99, this pwru speaks 1.2"});
+  expect_refused(Kind::sink, "minor3", {"needs plugin ABI 1.3, this pwru speaks 1.2"});
 }
 
-TEST(PluginAbi, HostSpeaks11) {
+TEST(PluginAbi, HostSpeaks12) {
   EXPECT_EQ(PWRU_ABI_MAJOR, 1);
-  EXPECT_EQ(PWRU_ABI_MINOR, 1);
+  EXPECT_EQ(PWRU_ABI_MINOR, 2);
+}
+
+// ABI 1.2: pwru_sink_ops_v1.needs, read only from a plugin that declares
+// 1.2 and whose ops table holds it.
+TEST(PluginAbi, SinkNeedsAreAskedFromA12Plugin) {
+  PluginHost host = fixture_host();
+  SinkInstance sink = host.create_sink("needs12", "", "cli");
+  const pwru_sink_needs_v1 n = sink.needs();
+  EXPECT_EQ(n.size, sizeof(pwru_sink_needs_v1));
+  EXPECT_EQ(n.flags, PWRU_NEED_PACKET);
+  EXPECT_EQ(n.snaplen, 100u);
+}
+
+TEST(PluginAbi, SinkNeedsAreNeverReadFromAnOlderMinorOrASmallTable) {
+  PluginHost host = fixture_host();
+  // Both fixtures abort() if their needs() is called.
+  for (const char* name : {"needs11", "needssmall"}) {
+    SinkInstance sink = host.create_sink(name, "", "cli");
+    const pwru_sink_needs_v1 n = sink.needs();
+    EXPECT_EQ(n.flags, 0u) << name;
+    EXPECT_EQ(n.snaplen, 0u) << name;
+  }
+  // An SDK sink that asks for nothing.
+  SinkInstance good = host.create_sink("good", "", "cli");
+  EXPECT_EQ(good.needs().flags, 0u);
+}
+
+TEST(PluginAbi, SinkNeedsWithAnUnknownFlagAreRefused) {
+  PluginHost host = fixture_host();
+  SinkInstance sink = host.create_sink("needsbad", "", "cli");
+  EXPECT_EQ(error_of([&] { sink.needs(); }), "plugin 'needsbad': invalid sink needs: unknown flags 0x80");
 }
 
 TEST(PluginAbi, OlderMinorSinkStillLoadsAndRuns) {
@@ -395,7 +426,7 @@ TEST(PluginRefuse, UnknownKind) {
 TEST(PluginRefuse, SelectorNeedsAbi11) {
   expect_refused(Kind::selector, "csel",
                  {"selector plugins need plugin ABI 1.1 or later (1.0 defines no selector ops), "
-                  "the plugin was built for 1.0; this pwru speaks 1.1"});
+                  "the plugin was built for 1.0; this pwru speaks 1.2"});
 }
 
 TEST(PluginRefuse, SelectorOpsTableTooSmall) {
@@ -433,7 +464,7 @@ TEST(PluginRefuse, MissingFunctionsAreAllNamed) {
 TEST(PluginRefuse, OpsTableTooSmall) {
   expect_refused(Kind::sink, "smallops",
                  {"the sink ops table is 8 bytes, smaller than a plugin ABI 1.0 sink ops table (" +
-                  std::to_string(sizeof(pwru_sink_ops_v1)) + " bytes)"});
+                  std::to_string(offsetof(pwru_sink_ops_v1, close) + sizeof(void*)) + " bytes)"});
 }
 
 TEST(PluginRefuse, FileNameOutsideTheRule) {
@@ -464,7 +495,7 @@ TEST(PluginSink, SdkSinkEndToEnd) {
   SinkInstance sink = host.create_sink("good", "prefix = \"hi\"\n", "trace.toml [[sink]] #1");
   EXPECT_EQ(sink.name(), "good");
   EXPECT_EQ(sink.library().version(), "1.2.3");
-  EXPECT_EQ(sink.library().abi(), "1.1");
+  EXPECT_EQ(sink.library().abi(), "1.2");
   EXPECT_NE(sink.library().config_doc().find("prefix"), std::string::npos);
 
   TestSession s;
@@ -750,7 +781,7 @@ TEST(PluginSelector, SdkSelectorSeesEveryCandidateField) {
   EXPECT_EQ(sel("kind = \"kprobe\"\nprefix = \"nothing\""), V{});
   SelectorInstance s = host.create_selector("good", "", "cli");
   EXPECT_EQ(s.name(), "good");
-  EXPECT_EQ(s.library().abi(), "1.1");
+  EXPECT_EQ(s.library().abi(), "1.2");
   EXPECT_EQ(s.library().kind(), Kind::selector);
   EXPECT_TRUE(s.select({}).empty());
 }
@@ -829,7 +860,7 @@ TEST(PluginList, ShowsGoodAndBrokenPluginsWithTheirErrors) {
   EXPECT_EQ(good->name, "good");
   EXPECT_EQ(good->kind, Kind::sink);
   EXPECT_EQ(good->version, "1.2.3");
-  EXPECT_EQ(good->abi, "1.1");
+  EXPECT_EQ(good->abi, "1.2");
   EXPECT_EQ(good->description, "test fixture: a sink written with the SDK");
   EXPECT_FALSE(good->shadowed);
 
@@ -846,7 +877,7 @@ TEST(PluginList, ShowsGoodAndBrokenPluginsWithTheirErrors) {
       {"sink-v2only", "built for plugin ABI 2, this pwru speaks 1"},
       {"sink-abi2", "built for plugin ABI 2.0"},
       {"sink-minor99", "needs plugin ABI 1.99"},
-      {"sink-minor2", "needs plugin ABI 1.2, this pwru speaks 1.1"},
+      {"sink-minor3", "needs plugin ABI 1.3, this pwru speaks 1.2"},
       {"selector-csel", "selector plugins need plugin ABI 1.1 or later"},
       {"selector-smallops", "the selector ops table is 4 bytes"},
       {"selector-noselect", "lacks required function(s): select"},

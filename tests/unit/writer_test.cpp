@@ -588,3 +588,22 @@ TEST_F(WriterTest, MovedWriterKeepsItsAbi) {
 }
 
 }  // namespace
+
+// pcapng files (RotateOptions::binary): truncated on open, never rotated,
+// binary data with NULs and no newline written through whole.
+TEST_F(WriterTest, BinaryStreamIsTruncatedAndNeverRotated) {
+  write_file(file_, "old contents\n");
+  RotateOptions o = tiny(16);
+  o.binary = true;
+  o.max_backups = 1;
+  std::string blob("\x0a\x0d\x0d\x0a\0\0\0\x1c", 8);
+  {
+    Writer w = Writer::open(file_.string(), o);
+    for (int i = 0; i < 10; ++i) ASSERT_EQ(put(w, blob), 0);
+    EXPECT_EQ(w.rotations(), 0u);
+  }
+  EXPECT_TRUE(backups().empty());
+  std::string want;
+  for (int i = 0; i < 10; ++i) want += blob;
+  EXPECT_EQ(read_plain(file_), want);
+}

@@ -68,7 +68,7 @@ TEST(SkbFuncsSelector, Descriptor) {
   auto lib = h.load(Kind::selector, "skb-funcs");
   EXPECT_EQ(lib->name(), "skb-funcs");
   EXPECT_EQ(lib->kind(), Kind::selector);
-  EXPECT_EQ(lib->abi(), "1.1");
+  EXPECT_EQ(lib->abi(), "1.2");
   EXPECT_NE(lib->config_doc().find("filter-func"), std::string::npos);
 }
 

@@ -35,9 +35,13 @@ extern "C" {
  *  1.0: sink and filter plugins.
  *  1.1: selector plugins (struct pwru_selector_ops_v1, pwru_candidate_v1);
  *       pwru_event_v1.netns_name; pwru_event_v1 stack fields (PWRU_EV_STACK).
+ *  1.2: pwru_sink_ops_v1.needs and struct pwru_sink_needs_v1: a sink asks
+ *       for packet bytes (PWRU_NEED_PACKET) and a snap length, or for an
+ *       output file that is never rotated (PWRU_NEED_WHOLE_STREAM). The host
+ *       calls needs() only for plugins that declare abi_minor >= 2.
  */
 #define PWRU_ABI_MAJOR 1
-#define PWRU_ABI_MINOR 1
+#define PWRU_ABI_MINOR 2
 
 /* The one symbol a plugin library exports. Its name carries the major. */
 #define PWRU_PLUGIN_ENTRY_V1 pwru_plugin_entry_v1
@@ -202,6 +206,30 @@ struct pwru_session_v1 {
 	int64_t mono_to_wall_ns;                   /* wall_ns = ktime_ns + this */
 };
 
+/* pwru_sink_needs_v1.flags (ABI 1.2) */
+#define PWRU_NEED_PACKET (1u << 0) /* packet bytes in each event (PWRU_EV_PACKET) */
+/* The sink writes one binary stream that only makes sense whole (pcapng):
+ * the host truncates its file instead of appending, and never rotates it
+ * (--output-file-max-size etc. do not apply to it). */
+#define PWRU_NEED_WHOLE_STREAM (1u << 1)
+
+/*
+ * ABI 1.2. What a sink needs the kernel side to capture for it, asked once
+ * through pwru_sink_ops_v1.needs after create() and before the kernel
+ * program is loaded. The host takes the union over all sinks: packet bytes
+ * are captured when any sink sets PWRU_NEED_PACKET, up to the largest
+ * snaplen asked for, clamped to what this pwru can capture (512 bytes). A
+ * sink that wants fewer bytes than another one cuts each packet itself:
+ * pwru_event_v1.caplen is at most the host's snap length, not the sink's.
+ * Owner: host (zeroed, `size` set by the host). Lifetime: the needs() call.
+ */
+struct pwru_sink_needs_v1 {
+	uint32_t size;     /* Set by the host: sizeof(struct pwru_sink_needs_v1) as it saw it. */
+	uint32_t flags;    /* Plugin sets: PWRU_NEED_* */
+	uint32_t snaplen;  /* Plugin sets with PWRU_NEED_PACKET: bytes per packet, >= 1 */
+	uint32_t reserved; /* 0 */
+};
+
 /* Sink functions. Owner: plugin (static storage). */
 struct pwru_sink_ops_v1 {
 	uint32_t size;
@@ -214,6 +242,13 @@ struct pwru_sink_ops_v1 {
 	int (*flush)(void *inst, struct pwru_error *err);
 	/* Optional. Called once at the end (also after errors if open succeeded). */
 	int (*close)(void *inst, struct pwru_error *err);
+	/*
+	 * ABI 1.2. Optional (NULL: needs nothing beyond the default event).
+	 * Called once after create(), before open(), only when the plugin's
+	 * descriptor says abi_minor >= 2 and this table's size covers it. Fill
+	 * *needs (see struct pwru_sink_needs_v1).
+	 */
+	int (*needs)(void *inst, struct pwru_sink_needs_v1 *needs, struct pwru_error *err);
 };
 
 /* Where spliced filter code goes (pwru_filter_code_v1.slot). */

@@ -92,8 +92,9 @@ class Config {
     } else if constexpr (std::is_integral_v<T>) {
       if (!n->is_integer()) throw type_error(key, "an integer");
       int64_t v = *n->value<int64_t>();
+      // The unsigned compare only for v >= 0: (uint64_t)-1 would be "too big".
       if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-          static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+          (v > 0 && static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max())))
         throw Error(where(key) + ": value " + std::to_string(v) + " is out of range");
       return static_cast<T>(v);
     } else if constexpr (std::is_same_v<T, std::string>) {
@@ -147,6 +148,9 @@ class Sink {
   virtual void write(std::span<const pwru_event_v1* const> events) = 0;
   virtual void flush() {}
   virtual void close() {}
+  // ABI 1.2: what the kernel side must capture for this sink (`needs` is
+  // zeroed, size set). The default asks for nothing extra.
+  virtual void needs(pwru_sink_needs_v1& /*needs*/) {}
 };
 
 class Filter {
@@ -240,6 +244,9 @@ constexpr pwru_sink_ops_v1 sink_ops() {
   };
   ops.close = [](void* inst, pwru_error* err) noexcept {
     return guard(err, [&] { static_cast<T*>(inst)->close(); });
+  };
+  ops.needs = [](void* inst, pwru_sink_needs_v1* needs, pwru_error* err) noexcept {
+    return guard(err, [&] { static_cast<T*>(inst)->needs(*needs); });
   };
   return ops;
 }

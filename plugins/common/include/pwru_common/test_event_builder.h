@@ -73,6 +73,16 @@ class EventBuilder {
     tuple(AF_INET6, 0x86dd, s, sport, d, dport, l4, tcp_flags);
     return *this;
   }
+  // The bytes must outlive the builder (the pointer is kept).
+  EventBuilder& packet(const uint8_t* bytes, uint32_t caplen, uint32_t wirelen,
+                       uint32_t linktype = PWRU_LINKTYPE_ETHERNET) {
+    ev_.flags |= PWRU_EV_PACKET;
+    ev_.packet = bytes;
+    ev_.caplen = caplen;
+    ev_.wirelen = wirelen;
+    ev_.linktype = linktype;
+    return *this;
+  }
   EventBuilder& no_tuple() {
     ev_.flags |= PWRU_EV_TUPLE;
     ev_.tuple = pwru_tuple_v1{};

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The `pcapng` sink: every traced packet, at every probe point, into a
+// pcapng stream Wireshark and tshark read (also live, from a pipe).
+#pragma once
+
+#include <pwru/sdk.hpp>
+
+#include "pcapng_format.h"
+
+namespace pwru::pcapng {
+
+// TOML key (see kConfigDoc): snaplen. The SHB goes out at open(); each
+// write() encodes its whole batch (new IDBs, then EPBs) into one buffer and
+// hands it to the host's writer in one call, so a live reader sees a batch
+// as soon as the host delivers it. needs() asks the host for packet bytes
+// up to the snap length and for a file that is never rotated.
+class PcapngSink final : public pwru::sdk::Sink {
+ public:
+  PcapngSink(const pwru::sdk::Host& host, pwru::sdk::Config& cfg);
+
+  void needs(pwru_sink_needs_v1& needs) override;
+  void open(const pwru_session_v1& session) override;
+  void write(std::span<const pwru_event_v1* const> events) override;
+  void flush() override;
+  void close() override;
+
+  const Encoder& encoder() const { return enc_; }
+
+  // Reads the snap length from a plugin TOML table (also used by the tests).
+  static uint32_t parse_snaplen(pwru::sdk::Config& cfg);
+
+ private:
+  void write_out();
+
+  pwru::sdk::Host host_;
+  Encoder enc_;
+  const pwru_writer_v1* out_ = nullptr;
+  Buffer buf_;
+  bool failed_ = false;
+};
+
+// The documented keys, one per line (pwru_plugin_v1.config_doc).
+inline constexpr const char* kConfigDoc =
+    "snaplen = 256  # bytes of each packet written, 1..512 (pwru --output-pcapng-snaplen)\n";
+
+}  // namespace pwru::pcapng
