@@ -24,6 +24,7 @@ constexpr std::string_view kMisc = "Misc";
 
 constexpr std::array<std::string_view, 4> kBackends{"auto", "kprobe-multi", "kprobe", "tracepoint"};
 constexpr std::array<std::string_view, 4> kTimestamps{"none", "current", "relative", "absolute"};
+constexpr std::array<std::string_view, 2> kPcapngLinktypes{"auto", "ethernet"};
 
 std::string check_module_name(const std::string& m) {
   if (m.empty() || m.find('/') != std::string::npos || m == "." || m == "..")
@@ -163,6 +164,11 @@ const OptionSpec kOptionTable[] = {
     {.flag = "--output-pcapng-snaplen", .table = "output", .key = "pcapng-snaplen",
      .field = &Options::output_pcapng_snaplen, .group = kOutput,
      .help = "bytes of each packet kept in the pcapng output", .value_name = "BYTES", .min = 1, .max = 512},
+    {.flag = "--output-pcapng-linktype", .table = "output", .key = "pcapng-linktype",
+     .field = &Options::output_pcapng_linktype, .group = kOutput,
+     .help = "pcapng link types: auto (Ethernet or raw IP, as captured; Wireshark) or ethernet (raw IP "
+             "packets get a synthetic Ethernet header: one link type, as libpcap/tcpdump need)",
+     .value_name = "TYPE", .choices = kPcapngLinktypes},
     {.flag = "--output-file", .table = "output", .key = "file", .field = &Options::output_file,
      .group = kOutputFile, .help = "append the trace to FILE, rotating it by size (default stdout)",
      .value_name = "FILE"},

@@ -87,6 +87,9 @@ struct Options {
   std::string output_pcapng;
   // --output-pcapng-snaplen: bytes kept per packet (1..PWRU_PKT_BUF = 512).
   uint32_t output_pcapng_snaplen = 256;
+  // --output-pcapng-linktype: "auto" (each capture's own) or "ethernet"
+  // (one link type for the whole file, for libpcap/tcpdump).
+  std::string output_pcapng_linktype = "auto";
   std::string ready_file;
   bool debug = false;
 

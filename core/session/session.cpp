@@ -265,7 +265,8 @@ struct SinkSpec {
 // not know.
 toml::table output_table(const std::string& plugin, const config::Options& o) {
   if (plugin == "pcapng") {
-    return toml::table{{"snaplen", static_cast<int64_t>(o.output_pcapng_snaplen)}};
+    return toml::table{{"snaplen", static_cast<int64_t>(o.output_pcapng_snaplen)},
+                       {"linktype", o.output_pcapng_linktype}};
   }
   if (plugin != "text" && plugin != "json") return {};
   toml::table t{{"output-meta", o.output_meta},

@@ -267,11 +267,31 @@ uint32_t Encoder::interface_id(const pwru_event_v1& ev, Buffer& buf) {
   return it->second;
 }
 
-bool Encoder::append_event(const pwru_event_v1& ev, Buffer& buf) {
-  if (!(ev.flags & PWRU_EV_PACKET) || (ev.packet == nullptr && ev.caplen != 0)) {
+bool Encoder::append_event(const pwru_event_v1& in, Buffer& buf) {
+  if (!(in.flags & PWRU_EV_PACKET) || (in.packet == nullptr && in.caplen != 0)) {
     ++skipped_;
     return false;
   }
+  pwru_event_v1 framed;
+  const pwru_event_v1* evp = &in;
+  if (ethernet_only_ && in.linktype != PWRU_LINKTYPE_ETHERNET) {
+    // The synthetic header counts in the snap length, as a captured one would.
+    const uint32_t n = std::min<uint32_t>(in.caplen, kMaxSnaplen);
+    uint16_t type = in.protocol;
+    if (n > 0 && (in.packet[0] >> 4) == 4) type = 0x0800;
+    if (n > 0 && (in.packet[0] >> 4) == 6) type = 0x86dd;
+    std::memset(framed_.data(), 0, 12);
+    framed_[12] = static_cast<uint8_t>(type >> 8);
+    framed_[13] = static_cast<uint8_t>(type & 0xff);
+    if (n > 0) std::memcpy(framed_.data() + 14, in.packet, n);
+    framed = in;
+    framed.linktype = PWRU_LINKTYPE_ETHERNET;
+    framed.packet = framed_.data();
+    framed.caplen = n + 14;
+    framed.wirelen = in.wirelen + 14;
+    evp = &framed;
+  }
+  const pwru_event_v1& ev = *evp;
   const uint32_t id = interface_id(ev, buf);
   const uint32_t caplen = std::min(ev.caplen, snaplen_);
   const size_t at = begin_epb(buf, id, ev.wall_ns, ev.packet, caplen, ev.wirelen);

@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -83,9 +84,16 @@ std::string interface_description(const InterfaceKey& k, const pwru_event_v1& ev
 // The stateful part: one section, its interfaces, its packets.
 class Encoder {
  public:
-  explicit Encoder(uint32_t snaplen = kDefaultSnaplen) : snaplen_(snaplen) {}
+  explicit Encoder(uint32_t snaplen = kDefaultSnaplen, bool ethernet_only = false)
+      : snaplen_(snaplen), ethernet_only_(ethernet_only) {}
 
   uint32_t snaplen() const { return snaplen_; }
+  // linktype = "ethernet": packets captured from the network header (raw
+  // IP) get a synthetic Ethernet header (both addresses 00:00:00:00:00:00,
+  // the EtherType of their IP version), so that every interface of the file
+  // is Ethernet. libpcap (tcpdump) reads one link type per file only; the
+  // default keeps each capture's own link type, which Wireshark reads.
+  bool ethernet_only() const { return ethernet_only_; }
   // Starts the section: the SHB. Forgets every interface.
   void begin(Buffer& buf, std::string_view hardware, std::string_view os, std::string_view userappl);
   // Appends the event's packet (an IDB first when its interface is new).
@@ -107,6 +115,9 @@ class Encoder {
   uint32_t interface_id(const pwru_event_v1& ev, Buffer& buf);
 
   uint32_t snaplen_;
+  bool ethernet_only_;
+  // A raw IP packet behind its synthetic Ethernet header (ethernet_only).
+  std::array<uint8_t, 14 + kMaxSnaplen> framed_{};
   std::unordered_map<InterfaceKey, uint32_t, KeyHash> ids_;
   // The first kSmall interfaces, by id (small_[id] is that id's key).
   static constexpr size_t kSmall = 16;

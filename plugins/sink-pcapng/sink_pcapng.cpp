@@ -26,8 +26,15 @@ uint32_t PcapngSink::parse_snaplen(pwru::sdk::Config& cfg) {
   return static_cast<uint32_t>(*v);
 }
 
+bool PcapngSink::parse_ethernet_only(pwru::sdk::Config& cfg) {
+  const auto v = cfg.get<std::string>("linktype");
+  if (!v || *v == "auto") return false;
+  if (*v == "ethernet") return true;
+  throw pwru::sdk::Error(cfg.where("linktype") + ": invalid value '" + *v + "': must be auto or ethernet");
+}
+
 PcapngSink::PcapngSink(const pwru::sdk::Host& host, pwru::sdk::Config& cfg)
-    : host_(host), enc_(parse_snaplen(cfg)) {}
+    : host_(host), enc_(parse_snaplen(cfg), parse_ethernet_only(cfg)) {}
 
 void PcapngSink::needs(pwru_sink_needs_v1& needs) {
   needs.flags |= PWRU_NEED_PACKET | PWRU_NEED_WHOLE_STREAM;

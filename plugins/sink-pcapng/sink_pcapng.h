@@ -10,7 +10,7 @@
 
 namespace pwru::pcapng {
 
-// TOML key (see kConfigDoc): snaplen. The SHB goes out at open(); each
+// TOML keys (see kConfigDoc): snaplen, linktype. The SHB goes out at open(); each
 // write() encodes its whole batch (new IDBs, then EPBs) into one buffer and
 // hands it to the host's writer in one call, so a live reader sees a batch
 // as soon as the host delivers it. needs() asks the host for packet bytes
@@ -29,6 +29,7 @@ class PcapngSink final : public pwru::sdk::Sink {
 
   // Reads the snap length from a plugin TOML table (also used by the tests).
   static uint32_t parse_snaplen(pwru::sdk::Config& cfg);
+  static bool parse_ethernet_only(pwru::sdk::Config& cfg);
 
  private:
   void write_out();
@@ -42,6 +43,9 @@ class PcapngSink final : public pwru::sdk::Sink {
 
 // The documented keys, one per line (pwru_plugin_v1.config_doc).
 inline constexpr const char* kConfigDoc =
-    "snaplen = 256  # bytes of each packet written, 1..512 (pwru --output-pcapng-snaplen)\n";
+    "snaplen = 256  # bytes of each packet written, 1..512 (pwru --output-pcapng-snaplen)\n"
+    "linktype = \"auto\"  # \"auto\": each capture's own link type (Ethernet, or raw IP from the network "
+    "header; Wireshark reads both); \"ethernet\": raw IP packets get a synthetic Ethernet header with zero "
+    "addresses so the whole file is Ethernet, which libpcap/tcpdump need (pwru --output-pcapng-linktype)\n";
 
 }  // namespace pwru::pcapng

@@ -131,6 +131,8 @@ run_case config-bad-value "$cfg/bad-value.toml:3:13: output.timestamp" -- --conf
 run_case config-plugin-key "$cfg/plugin-key.toml:5:11: bogus" -- --config "$cfg/plugin-key.toml"
 run_case config-plugin-missing "$cfg/plugin-missing.toml:2:1: [[sink]] #1: missing plugin" -- --config "$cfg/plugin-missing.toml"
 run_case config-not-yet "$cfg/not-yet.toml:3:7: output.skb (--output-skb): not available" -- --config "$cfg/not-yet.toml"
+run_case pcapng-linktype "bogus" -- --output-pcapng "$RT_TMP/x.pcapng" --output-pcapng-linktype bogus 'tcp port 8080'
+run_case pcapng-snaplen "513" -- --output-pcapng "$RT_TMP/x.pcapng" --output-pcapng-snaplen 513 'tcp port 8080'
 run_case filter-func-no-tracepoint "nosuch_func" -- --backend tracepoint --filter-func 'nosuch_func' 'tcp port 8080'
 run_case config-selector-and-filter-func "probe.filter-func" -- --config "$cfg/selector.toml" --filter-func 'ip_.*'
 run_case config-missing-file "'$cfg/none.toml'" -- --config "$cfg/none.toml"

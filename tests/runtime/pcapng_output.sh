@@ -111,4 +111,19 @@ syn=$(tshark -r "$pcapng" -Y 'frame.comment contains "NETFILTER_DROP"' -T fields
 	-e tcp.flags.syn 2>/dev/null | head -n 1)
 [ "$syn" = "$RT_SERVER4	8080	1" ] || rt_fail "dropped packet dissects as '$syn'"
 rt_log "ok: $n_drop_pcap drop(s) with reason=SKB_DROP_REASON_NETFILTER_DROP, packet $syn"
+
+# --output-pcapng-linktype ethernet: one link type for the whole file (raw IP packets get a
+# synthetic Ethernet header), so libpcap reads every packet; tshark still dissects them.
+eth="$RT_TMP/eth.pcapng"
+rt_pwru_start --output-pcapng "$eth" --output-pcapng-linktype ethernet "host $RT_SERVER4 and tcp"
+rt_curl "$RT_NSC" "$RT_SERVER4" 8080
+sleep 1
+rt_pwru_stop INT
+n_eth_text=$(rt_event_count "$RT_PWRU_OUT")
+out=$("$PWRU_PCAP_COUNT" "$eth" 2>&1) || rt_fail "libpcap cannot read the ethernet-only file: $out"
+[[ $out == "datalink=1 snaplen=256 packets=$n_eth_text" ]] ||
+	rt_fail "libpcap: '$out' (expected datalink=1 snaplen=256 packets=$n_eth_text)"
+got=$(tshark -r "$eth" -Y "ip.dst == $RT_SERVER4 and tcp.dstport == 8080" 2>/dev/null | grep -c '' || true)
+[ "$got" -ge 1 ] || rt_fail "tshark finds no packet to $RT_SERVER4:8080 in the ethernet-only file"
+rt_log "ok: --output-pcapng-linktype ethernet: libpcap reads all $n_eth_text packets ($out)"
 rt_log PASS

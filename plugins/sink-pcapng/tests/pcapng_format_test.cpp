@@ -459,5 +459,53 @@ TEST(PcapngLibpcap, MixedLinkTypesAreRefusedByLibpcapOnly) {
   EXPECT_NE(r.error.find("different from the type of the first interface"), std::string::npos) << r.error;
 }
 
+// linktype = "ethernet": the raw IP packet gets a synthetic Ethernet header
+// (zero addresses, IPv4's EtherType), so libpcap reads the whole file.
+TEST(PcapngLibpcap, EthernetOnlyFileIsReadWhole) {
+  Encoder enc(256, /*ethernet_only=*/true);
+  Buffer b;
+  enc.begin(b, "", "", "pwru test");
+  EventBuilder l2, l3;
+  l2.packet(kFrame, 60, 60, PWRU_LINKTYPE_ETHERNET);
+  l3.packet(kFrame + 14, 20, 46, PWRU_LINKTYPE_RAW);
+  ASSERT_TRUE(enc.append_event(l2, b));
+  ASSERT_TRUE(enc.append_event(l3, b));
+  EXPECT_EQ(enc.interfaces(), 1u);  // both are Ethernet now (same netns and ifindex)
+  TempFile f;
+  f.write(b);
+  const auto r = test::read_with_libpcap(f.path());
+  ASSERT_TRUE(r.opened) << r.error;
+  EXPECT_TRUE(r.clean_end) << r.error;
+  EXPECT_EQ(r.datalink, test::kDltEthernet);
+  ASSERT_EQ(r.packets.size(), 2u);
+  EXPECT_EQ(r.packets[0].data, std::vector<uint8_t>(kFrame, kFrame + 60));
+  std::vector<uint8_t> want(12, 0);
+  want.push_back(0x08);
+  want.push_back(0x00);
+  want.insert(want.end(), kFrame + 14, kFrame + 34);
+  EXPECT_EQ(r.packets[1].data, want);
+  EXPECT_EQ(r.packets[1].caplen, 34u);
+  EXPECT_EQ(r.packets[1].len, 60u);
+}
+
+TEST(PcapngEncoder, EthernetOnlyFramingCountsInTheSnapLength) {
+  Encoder enc(30, /*ethernet_only=*/true);
+  Buffer b;
+  enc.begin(b, "", "", "pwru test");
+  uint8_t ip6[40] = {0x60};
+  EventBuilder e;
+  e.packet(ip6, 40, 40, PWRU_LINKTYPE_RAW);
+  ASSERT_TRUE(enc.append_event(e, b));
+  TempFile f;
+  f.write(b);
+  const auto r = test::read_with_libpcap(f.path());
+  ASSERT_TRUE(r.opened) << r.error;
+  ASSERT_EQ(r.packets.size(), 1u);
+  EXPECT_EQ(r.packets[0].caplen, 30u);  // 14 synthetic + 16 of the packet
+  EXPECT_EQ(r.packets[0].len, 54u);
+  EXPECT_EQ(r.packets[0].data[12], 0x86);
+  EXPECT_EQ(r.packets[0].data[13], 0xdd);
+}
+
 }  // namespace
 }  // namespace pwru::pcapng
