@@ -232,8 +232,8 @@ vm_expect_none() {
 # vm_re TEXT: TEXT with the dots escaped (addresses in a regex).
 vm_re() { echo "$1" | sed 's/\./\\./g'; }
 
-# vm_events: number of event lines.
-vm_events() { echo $(($(wc -l <"$VM_PWRU_OUT") - 1)); }
+# vm_events: number of event lines (stack lines under them not counted).
+vm_events() { grep -c '^0x[0-9a-f]* ' "$VM_PWRU_OUT"; }
 
 # vm_drop_func: FUNC of a netfilter drop for VM_BACKEND. The tracepoint backend sees
 # the skb:kfree_skb tracepoint; the kprobe backends see the kernel function:
