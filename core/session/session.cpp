@@ -245,8 +245,8 @@ void touch_ready_file(const std::string& path) {
   if (!fd) throw Error(sys_error("cannot create ready file '" + path + "'"));
 }
 
-int list_plugins() {
-  plugin::PluginHost host;
+int list_plugins(const config::Options& opts) {
+  plugin::PluginHost host(plugin::default_search_path(), plugin::make_trust_check(opts.allow_untrusted_plugins));
   std::cout << plugin::format_plugin_table(host.list());
   std::cout << "search path: " << plugin::format_search_path(host.search_path()) << "\n";
   return 0;
@@ -338,7 +338,7 @@ void raise_fd_limit() {
 int run(const config::Options& opts) {
   setup_logging(opts.debug);
   raise_fd_limit();
-  if (opts.list_plugins) return list_plugins();
+  if (opts.list_plugins) return list_plugins(opts);
   if (auto why = missing_privileges(); !why.empty()) throw UsageError(why);
   if (opts.set_percpu_buf != config::Options{}.set_percpu_buf)
     spdlog::warn("--set-percpu-buf {}: no effect in this build (it sizes the --output-skb buffers, which are not "
@@ -347,7 +347,7 @@ int run(const config::Options& opts) {
 
   // 1. Plugins: filters and sinks are complete (and have judged their
   //    input) before anything touches the kernel.
-  plugin::PluginHost host;
+  plugin::PluginHost host(plugin::default_search_path(), plugin::make_trust_check(opts.allow_untrusted_plugins));
   auto as_usage = [](const plugin::PluginError& e) { return UsageError(e.what()); };
 
   FilterPlan plan;
