@@ -107,6 +107,7 @@ struct Options {
   std::string config_file;  // --config as resolved ("" = none)
   bool print_config = false;
   bool list_plugins = false;
+  std::string plugin_doc;  // --plugin-doc [KIND:]NAME ("" = not asked)
 
   bool operator==(const Options&) const = default;
 };

@@ -133,4 +133,17 @@ std::string format_plugin_table(const std::vector<PluginInfo>& plugins) {
   return out;
 }
 
+std::string format_plugin_doc(const Library& lib) {
+  const std::string kind(to_string(lib.kind()));
+  std::string out = "# " + kind + " \"" + lib.name() + "\" " + (lib.version().empty() ? "-" : lib.version()) +
+                    " (plugin ABI " + lib.abi() + "): " + lib.path().string() + "\n";
+  if (!lib.description().empty()) out += "# " + lib.description() + "\n";
+  out += "[[" + kind + "]]\nplugin = \"" + lib.name() + "\"\n";
+  std::string doc = lib.config_doc();
+  while (!doc.empty() && (doc.back() == '\n' || doc.back() == ' ')) doc.pop_back();
+  out += doc.empty() ? std::string("# (no keys of its own)") : doc;
+  out += "\n";
+  return out;
+}
+
 }  // namespace pwru::plugin

@@ -158,6 +158,9 @@ else
 	rt_log "skip plugin-untrusted: no plugin directory next to $PWRU"
 fi
 
+run_case plugin-doc-unknown "'no-such-plugin'" -- --plugin-doc no-such-plugin
+run_case plugin-doc-bad-kind "'sunk'" -- --plugin-doc sunk:text
+
 # cilium/pwru flags whose features are not in this build: accepted by the parser, then
 # refused with one line (never silently ignored).
 for f in --filter-track-skb --filter-track-skb-by-stackid --filter-trace-tc --filter-trace-xdp \

@@ -17,4 +17,8 @@ read -r name kind version rabi _ <<<"$row"
 [ "$name $kind $version $rabi" = "hit-counter sink 1.0.0 $abi" ] ||
 	{ echo "FAIL: listed as '$name $kind $version $rabi', expected 'hit-counter sink 1.0.0 $abi'" >&2; exit 1; }
 if grep -q '^error:' <<<"$list"; then echo "FAIL: the listing has errors" >&2; exit 1; fi
+doc=$(PWRU_PLUGIN_PATH="$EXAMPLE:$PLUGINS" "$PWRU" --plugin-doc hit-counter)
+echo "$doc"
+grep -qx '\[\[sink\]\]' <<<"$doc" && grep -qx 'plugin = "hit-counter"' <<<"$doc" && grep -q '^top = 0 ' <<<"$doc" ||
+	{ echo "FAIL: --plugin-doc hit-counter does not print its [[sink]] table with 'top = 0'" >&2; exit 1; }
 echo PASS

@@ -611,6 +611,16 @@ TEST(PluginTrust, ListingReportsTheRefusal) {
                                                " is writable by group and others (mode 0777)"));
 }
 
+TEST(PluginDoc, IsAConfigSnippetWithTheDocumentedKeys) {
+  PluginHost host = fixture_host();
+  EXPECT_EQ(format_plugin_doc(*host.load(Kind::sink, "good")),
+            "# sink \"good\" 1.2.3 (plugin ABI 1.2): " + fixture("sink-good").string() +
+                "\n# test fixture: a sink written with the SDK\n[[sink]]\nplugin = \"good\"\n"
+                "prefix = \"ok\"  # first word of every line\n");
+  const std::string c = format_plugin_doc(*host.load(Kind::sink, "csink"));
+  EXPECT_TRUE(c.ends_with("[[sink]]\nplugin = \"csink\"\n# (no keys of its own)\n")) << c;
+}
+
 // ---- sinks -------------------------------------------------------------------
 
 TEST(PluginSink, SdkSinkEndToEnd) {
