@@ -31,17 +31,20 @@ sed 's/^/  | /' "$hits" >&2
 head -n 1 "$hits" | grep -qE '^ *HITS +KIND +PROBE$' || rt_fail "no 'HITS KIND PROBE' header in $hits"
 rows=$(awk 'NR > 1 && $1 ~ /^[0-9]+$/ && $1 > 0' "$hits" | wc -l)
 [ "$rows" -ge 3 ] || rt_fail "expected at least 3 probes with hits > 0, got $rows"
-# lines_with PROBE: event lines of pwru's own text output that name PROBE in a column.
+# lines_with PROBE: event lines of pwru's own text output whose FUNC column (the last)
+# is PROBE, maybe followed by "(drop reason)" or " (N)".
 lines_with() {
-	awk -v p="$1" 'NR > 1 && /^0x/ {for (i = 1; i <= NF; i++) if ($i == p) {n++; break}} END {print n + 0}' \
-		"$RT_PWRU_OUT"
+	awk -v p="$1" 'NR > 1 && /^0x/ {
+		f = $NF; if (f ~ /^\(/ && NF > 1) f = $(NF - 1)
+		if (f == p || index(f, p "(") == 1) n++
+	} END {print n + 0}' "$RT_PWRU_OUT"
 }
 # Every probe in the table is one the main output saw too.
 while read -r count kind probe; do
 	[ "$(lines_with "$probe")" -gt 0 ] || rt_fail "table row '$count $kind $probe' is not in pwru's own output"
 done < <(awk 'NR > 1' "$hits")
 # Real network-stack probes, not just anything.
-grep -qE ' (ip_|tcp_|__ip|ip6?_local_out|dev_|__dev_|net_dev|netif_|skb:|net:)' "$hits" ||
+grep -qE ' (ip_|tcp_|__ip|dev_|__dev_|net_dev|netif_|kfree_skb|consume_skb|skb:|net:)' "$hits" ||
 	rt_fail "no IP/TCP/device probe in the table"
 # Counts agree with the main output for the busiest probe.
 read -r top_count _ top_probe < <(awk 'NR == 2' "$hits")
