@@ -98,7 +98,8 @@ std::string untrusted_reason(const fs::path& file_in, const fs::path& root_in, u
   }
 
   // 3. The file, checked on the opened descriptor.
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  // O_NONBLOCK: a FIFO planted under the name must not hang pwru here.
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd) return "cannot open file " + file.string() + ": " + std::strerror(errno);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return "cannot check file " + file.string() + ": " + std::strerror(errno);

@@ -4,6 +4,7 @@
 #include "plugin/plugin_host.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -552,6 +553,13 @@ TEST(PluginTrust, SymlinkTargetDirectoryIsChecked) {
   fs::permissions(real, fs::perms(0755));
   fs::permissions(dir.path(), fs::perms(0755));
   EXPECT_EQ(untrusted_reason(link, dir.path(), geteuid()), "");
+}
+
+TEST(PluginTrust, AFifoIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const fs::path file = dir.path() / "pwru-sink-fifo.so";
+  ASSERT_EQ(mkfifo(file.c_str(), 0644), 0);
+  EXPECT_EQ(untrusted_reason(file, dir.path(), geteuid()), "file " + file.string() + " is not a regular file");
 }
 
 TEST(PluginTrust, RootOwned0755IsAccepted) {
