@@ -1,24 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-# pwru_add_plugin(NAME <kind-name> SOURCES ... [LIBRARIES ...])
-#
-# Builds plugins/<kind>-<name>/ into pwru-<kind>-<name>.so in the build
-# tree's plugin directory (where `pwru` looks first when run from the build
-# tree) and installs it to lib/<multiarch>/pwru/plugins.
-function(pwru_add_plugin)
-  cmake_parse_arguments(P "" "NAME" "SOURCES;LIBRARIES" ${ARGN})
-  if(NOT P_NAME)
-    message(FATAL_ERROR "pwru_add_plugin: NAME is required")
-  endif()
-  set(target pwru-${P_NAME})
-  add_library(${target} MODULE ${P_SOURCES})
-  set_target_properties(${target} PROPERTIES
-    PREFIX ""
-    OUTPUT_NAME ${target}
-    LIBRARY_OUTPUT_DIRECTORY ${PWRU_BUILD_PLUGIN_DIR}
-    CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON)
-  target_link_libraries(${target} PRIVATE pwru::sdk ${P_LIBRARIES})
-  target_compile_options(${target} PRIVATE ${PWRU_WARNINGS})
-  target_link_options(${target} PRIVATE -Wl,--no-undefined)
-  install(TARGETS ${target} LIBRARY DESTINATION ${PWRU_INSTALL_PLUGIN_DIR} COMPONENT plugins)
-endfunction()
+# The in-tree plugins use the SDK's own pwru_add_plugin() (sdk/cmake/
+# PwruSdkPlugin.cmake, installed with the SDK), set up to put each plugin in
+# the build tree's plugin directory (where `pwru` looks when run from the
+# build tree), to build it with pwru's warnings and to install it to
+# lib/<multiarch>/pwru/plugins:
+#   pwru_add_plugin(NAME ifname KIND filter SOURCES ... [LIBRARIES ...])
+#   -> pwru-filter-ifname.so
+set(PWRU_PLUGIN_OUTPUT_DIRECTORY ${PWRU_BUILD_PLUGIN_DIR})
+set(PWRU_PLUGIN_INSTALL_DIR ${PWRU_INSTALL_PLUGIN_DIR})
+set(PWRU_PLUGIN_COMPILE_OPTIONS ${PWRU_WARNINGS})
+include(${CMAKE_CURRENT_LIST_DIR}/../sdk/cmake/PwruSdkPlugin.cmake)

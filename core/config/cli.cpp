@@ -111,6 +111,7 @@ ParseStatus parse_command_line(int argc, char** argv, Options& out) {
   std::string config;
   std::vector<std::string> sink_args;
   bool print_config = false, list_plugins = false;
+  std::string plugin_doc;
 
   // Help groups: pwru's (filters, probes, tracking, output), then ours
   // (config and plugins), then the odds and ends.
@@ -134,6 +135,12 @@ ParseStatus parse_command_line(int argc, char** argv, Options& out) {
                "print the effective configuration (file + flags) as a config file, and exit")
       ->group(cfg);
   app.add_flag("--list-plugins", list_plugins, "list the plugins pwru can load, and exit")->group(cfg);
+  app.add_option("--plugin-doc", plugin_doc,
+                 "print a plugin's TOML keys as a [[kind]] table to paste into a config file, and exit "
+                 "(NAME, or KIND:NAME when a sink and a filter share the name)")
+      ->type_name("[KIND:]NAME")
+      ->allow_extra_args(false)
+      ->group(cfg);
   app.add_option("--sink", sink_args,
                  "add a sink plugin: PLUGIN (stdout) or PLUGIN:FILE, e.g. --sink json:trace.json "
                  "(repeatable; adds to the config file's [[sink]] tables)")
@@ -189,6 +196,7 @@ ParseStatus parse_command_line(int argc, char** argv, Options& out) {
 
   o.print_config = print_config;
   o.list_plugins = list_plugins;
+  o.plugin_doc = plugin_doc;
   if (print_config) {
     std::cout << to_toml(o);
     return ParseStatus::kExitOk;

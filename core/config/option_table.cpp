@@ -188,6 +188,10 @@ const OptionSpec kOptionTable[] = {
      .help = "create FILE once every probe is attached", .value_name = "FILE"},
     {.flag = "--debug", .table = "run", .key = "debug", .field = &Options::debug, .group = kMisc,
      .help = "debug logging (libbpf's messages included)"},
+    {.flag = "--allow-untrusted-plugins", .table = "run", .key = "allow-untrusted-plugins",
+     .field = &Options::allow_untrusted_plugins, .group = kMisc,
+     .help = "load plugin files or directories that are writable by group/others or not owned by root "
+             "(warns for each)"},
 };
 
 std::string join_choices(std::span<const std::string_view> c) {

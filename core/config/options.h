@@ -92,6 +92,9 @@ struct Options {
   std::string output_pcapng_linktype = "auto";
   std::string ready_file;
   bool debug = false;
+  // Load plugin files or directories writable by group/others or not owned
+  // by root, with a warning each (core/plugin/trust.h).
+  bool allow_untrusted_plugins = false;
 
   // Plugin instances beyond the ones the flags above imply: config file
   // tables first, then each --sink (which adds a sink; it never replaces
@@ -104,6 +107,7 @@ struct Options {
   std::string config_file;  // --config as resolved ("" = none)
   bool print_config = false;
   bool list_plugins = false;
+  std::string plugin_doc;  // --plugin-doc [KIND:]NAME ("" = not asked)
 
   bool operator==(const Options&) const = default;
 };

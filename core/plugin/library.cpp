@@ -88,7 +88,8 @@ const pwru_selector_ops_v1& Library::selector_ops() const {
   return *static_cast<const pwru_selector_ops_v1*>(desc_->ops);
 }
 
-std::shared_ptr<const Library> Library::load(const fs::path& file, const TrustCheck& trust) {
+std::shared_ptr<const Library> Library::load(const fs::path& file, const TrustCheck& trust,
+                                             const fs::path& root) {
   const auto fail = [&](const std::string& why) {
     return PluginError("plugin " + file.string() + ": " + why);
   };
@@ -98,7 +99,7 @@ std::shared_ptr<const Library> Library::load(const fs::path& file, const TrustCh
 
   // The trust check runs before dlopen(): loading runs the library's
   // constructors, as root.
-  if (trust) trust(file);
+  if (trust) trust(file, root.empty() ? file.parent_path() : root);
 
   std::shared_ptr<Library> self(new Library());
   self->path_ = file;

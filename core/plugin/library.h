@@ -25,13 +25,15 @@ namespace pwru::plugin {
 // instance has been destroyed, whatever order the owners go away in.
 class Library {
  public:
-  // Runs `trust` on `file`, loads it (RTLD_NOW | RTLD_LOCAL, see library.cpp)
+  // Runs `trust` on `file` (found in search-path directory `root`; "" =
+  // the file's own directory), loads it (RTLD_NOW | RTLD_LOCAL, see library.cpp)
   // and validates the descriptor. Throws PluginError, one line naming the
   // file and the case, e.g. "plugin /p/pwru-sink-x.so: needs plugin ABI 1.2,
   // this pwru speaks 1.1". Plugins built for an older minor of the same
   // major load; a newer minor is refused.
   static std::shared_ptr<const Library> load(const std::filesystem::path& file,
-                                             const TrustCheck& trust = check_plugin_trust);
+                                             const TrustCheck& trust = check_plugin_trust,
+                                             const std::filesystem::path& root = {});
 
   ~Library();
   Library(const Library&) = delete;

@@ -33,7 +33,8 @@ fs::path PluginHost::find(Kind kind, std::string_view name) const {
 std::shared_ptr<const Library> PluginHost::load(Kind kind, std::string_view name) {
   const std::string key = plugin_file_name(kind, name);
   if (auto it = loaded_.find(key); it != loaded_.end()) return it->second;
-  auto lib = Library::load(find(kind, name), trust_);
+  const fs::path file = find(kind, name);
+  auto lib = Library::load(file, trust_, file.parent_path());
   loaded_.emplace(key, lib);
   return lib;
 }
@@ -85,7 +86,7 @@ std::vector<PluginInfo> PluginHost::list() const {
       try {
         if (fs::is_directory(file, ec))
           throw PluginError("plugin " + file.string() + ": is a directory, not a library");
-        const auto lib = Library::load(file, trust_);
+        const auto lib = Library::load(file, trust_, d.dir);
         info.name = lib->name();
         info.kind = lib->kind();
         info.version = lib->version();
@@ -129,6 +130,19 @@ std::string format_plugin_table(const std::vector<PluginInfo>& plugins) {
   if (plugins.empty()) out += "(no plugin files found)\n";
   for (const auto& p : plugins)
     if (!p.ok()) out += "error: " + p.error + "\n";
+  return out;
+}
+
+std::string format_plugin_doc(const Library& lib) {
+  const std::string kind(to_string(lib.kind()));
+  std::string out = "# " + kind + " \"" + lib.name() + "\" " + (lib.version().empty() ? "-" : lib.version()) +
+                    " (plugin ABI " + lib.abi() + "): " + lib.path().string() + "\n";
+  if (!lib.description().empty()) out += "# " + lib.description() + "\n";
+  out += "[[" + kind + "]]\nplugin = \"" + lib.name() + "\"\n";
+  std::string doc = lib.config_doc();
+  while (!doc.empty() && (doc.back() == '\n' || doc.back() == ' ')) doc.pop_back();
+  out += doc.empty() ? std::string("# (no keys of its own)") : doc;
+  out += "\n";
   return out;
 }
 

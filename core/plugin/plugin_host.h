@@ -79,4 +79,13 @@ class PluginHost {
 // paths), then one "error: ..." line per unusable file.
 std::string format_plugin_table(const std::vector<PluginInfo>& plugins);
 
+// `pwru --plugin-doc`: the plugin's documented TOML keys as a config-file
+// snippet that can be pasted as is:
+//   # sink "good" 1.2.3 (plugin ABI 1.2): /path/pwru-sink-good.so
+//   # <description>
+//   [[sink]]
+//   plugin = "good"
+//   <config_doc, or "# (no keys of its own)">
+std::string format_plugin_doc(const Library& lib);
+
 }  // namespace pwru::plugin

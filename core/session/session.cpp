@@ -245,10 +245,48 @@ void touch_ready_file(const std::string& path) {
   if (!fd) throw Error(sys_error("cannot create ready file '" + path + "'"));
 }
 
-int list_plugins() {
-  plugin::PluginHost host;
+int list_plugins(const config::Options& opts) {
+  plugin::PluginHost host(plugin::default_search_path(), plugin::make_trust_check(opts.allow_untrusted_plugins));
   std::cout << plugin::format_plugin_table(host.list());
   std::cout << "search path: " << plugin::format_search_path(host.search_path()) << "\n";
+  return 0;
+}
+
+// --plugin-doc [KIND:]NAME: every plugin of that name (of that kind).
+int plugin_doc(const config::Options& opts) {
+  plugin::PluginHost host(plugin::default_search_path(), plugin::make_trust_check(opts.allow_untrusted_plugins));
+  const std::string& spec = opts.plugin_doc;
+  std::string name = spec;
+  std::vector<plugin::Kind> kinds = {plugin::Kind::sink, plugin::Kind::filter, plugin::Kind::selector};
+  if (const auto colon = spec.find(':'); colon != std::string::npos) {
+    const auto kind = plugin::parse_kind(spec.substr(0, colon));
+    if (!kind)
+      throw UsageError("invalid --plugin-doc '" + spec + "': '" + spec.substr(0, colon) +
+                       "' is not sink, filter or selector");
+    kinds = {*kind};
+    name = spec.substr(colon + 1);
+  }
+  if (!plugin::is_valid_plugin_name(name))
+    throw UsageError("invalid --plugin-doc '" + spec + "': '" + name +
+                     "' is not a plugin name (letters, digits, '-' and '_')");
+  std::string out;
+  for (const auto kind : kinds) {
+    try {
+      host.find(kind, name);
+    } catch (const plugin::PluginError&) {
+      continue;  // no plugin of this kind with that name
+    }
+    try {
+      if (!out.empty()) out += "\n";
+      out += plugin::format_plugin_doc(*host.load(kind, name));
+    } catch (const plugin::PluginError& e) {
+      throw UsageError(e.what());
+    }
+  }
+  if (out.empty())
+    throw UsageError("invalid --plugin-doc '" + spec + "': no such plugin in " +
+                     plugin::format_search_path(host.search_path()) + " (see pwru --list-plugins)");
+  std::cout << out;
   return 0;
 }
 
@@ -338,7 +376,8 @@ void raise_fd_limit() {
 int run(const config::Options& opts) {
   setup_logging(opts.debug);
   raise_fd_limit();
-  if (opts.list_plugins) return list_plugins();
+  if (opts.list_plugins) return list_plugins(opts);
+  if (!opts.plugin_doc.empty()) return plugin_doc(opts);
   if (auto why = missing_privileges(); !why.empty()) throw UsageError(why);
   if (opts.set_percpu_buf != config::Options{}.set_percpu_buf)
     spdlog::warn("--set-percpu-buf {}: no effect in this build (it sizes the --output-skb buffers, which are not "
@@ -347,7 +386,7 @@ int run(const config::Options& opts) {
 
   // 1. Plugins: filters and sinks are complete (and have judged their
   //    input) before anything touches the kernel.
-  plugin::PluginHost host;
+  plugin::PluginHost host(plugin::default_search_path(), plugin::make_trust_check(opts.allow_untrusted_plugins));
   auto as_usage = [](const plugin::PluginError& e) { return UsageError(e.what()); };
 
   FilterPlan plan;

@@ -140,6 +140,27 @@ run_case config-bad-preset "'pwru-no-such-preset'" -- --config pwru-no-such-pres
 run_case config-overridden-by-bad-flag "'abc'" -- --config "$cfg/selector.toml" --output-limit-lines abc
 [ ! -e "$RT_TMP/never.json" ] || rt_fail "a rejected config created its sink's file"
 
+# Plugin trust: a world-writable copy of the plugin directory, put first on the search
+# path through PWRU_PLUGIN_PATH, is refused (pwru runs as root), as is a world-writable file.
+plugdir=$(dirname "$PWRU")/plugins
+if [ -d "$plugdir" ]; then
+	mkdir "$RT_TMP/untrusted-plugins"
+	cp "$plugdir"/pwru-*.so "$RT_TMP/untrusted-plugins/"
+	chmod 0777 "$RT_TMP/untrusted-plugins"
+	PWRU_PLUGIN_PATH="$RT_TMP/untrusted-plugins" run_case plugin-untrusted-dir \
+		"untrusted: directory $RT_TMP/untrusted-plugins is writable by group and others (mode 0777)" -- 'tcp port 8080'
+	chmod 0755 "$RT_TMP/untrusted-plugins"
+	chmod 0646 "$RT_TMP/untrusted-plugins/pwru-sink-text.so"
+	PWRU_PLUGIN_PATH="$RT_TMP/untrusted-plugins" run_case plugin-untrusted-file \
+		"untrusted: file $RT_TMP/untrusted-plugins/pwru-sink-text.so is writable by others (mode 0646)" \
+		-- 'tcp port 8080'
+else
+	rt_log "skip plugin-untrusted: no plugin directory next to $PWRU"
+fi
+
+run_case plugin-doc-unknown "'no-such-plugin'" -- --plugin-doc no-such-plugin
+run_case plugin-doc-bad-kind "'sunk'" -- --plugin-doc sunk:text
+
 # cilium/pwru flags whose features are not in this build: accepted by the parser, then
 # refused with one line (never silently ignored).
 for f in --filter-track-skb --filter-track-skb-by-stackid --filter-trace-tc --filter-trace-xdp \

@@ -157,3 +157,16 @@ TEST(Cli, BadOutputPcapngValues) {
   EXPECT_EQ(error_of({"--output-pcapng", ""}), "");
   EXPECT_NE(error_of({"--output-pcapng"}).find("--output-pcapng"), std::string::npos);
 }
+
+TEST(Cli, PluginTrustAndDocFlags) {
+  Options o;
+  ASSERT_EQ(parse({}, o), ParseStatus::kRun);
+  EXPECT_FALSE(o.allow_untrusted_plugins);
+  EXPECT_EQ(o.plugin_doc, "");
+  ASSERT_EQ(parse({"--allow-untrusted-plugins", "--plugin-doc", "sink:pcapng", "tcp port 8080"}, o),
+            ParseStatus::kRun);
+  EXPECT_TRUE(o.allow_untrusted_plugins);
+  EXPECT_EQ(o.plugin_doc, "sink:pcapng");
+  // One value: later words stay the pcap filter.
+  EXPECT_EQ(o.pcap_filter, "tcp port 8080");
+}

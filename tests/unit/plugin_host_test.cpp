@@ -4,10 +4,12 @@
 #include "plugin/plugin_host.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <initializer_list>
@@ -475,7 +477,7 @@ TEST(PluginRefuse, FileNameOutsideTheRule) {
 
 TEST(PluginRefuse, TrustCheckRunsBeforeLoading) {
   std::vector<fs::path> checked;
-  PluginHost host({{kFixtureDir, "test"}}, [&](const fs::path& file) {
+  PluginHost host({{kFixtureDir, "test"}}, [&](const fs::path& file, const fs::path&) {
     checked.push_back(file);
     throw PluginError("plugin " + file.string() + ": untrusted");
   });
@@ -485,6 +487,146 @@ TEST(PluginRefuse, TrustCheckRunsBeforeLoading) {
   EXPECT_EQ(msg, "plugin " + fixture("sink-undefsym").string() + ": untrusted");
   ASSERT_EQ(checked.size(), 1u);
   EXPECT_EQ(checked[0], fixture("sink-undefsym"));
+}
+
+// ---- trust (core/plugin/trust.h) ----------------------------------------------
+
+// The refusal check_plugin_trust() throws for `file`, whose problem is `why`.
+std::string untrusted(const fs::path& file, const std::string& why) {
+  return "plugin " + file.string() + ": untrusted: " + why +
+         " (pwru runs as root; fix the ownership and permissions, or pass --allow-untrusted-plugins)";
+}
+
+TEST(PluginTrust, WorldWritableCopyIsRefusedWithTheExactMessage) {
+  TempDir dir;
+  const fs::path file = dir.add("sink-good");
+  fs::permissions(file, fs::perms(0757));
+  PluginHost host({{dir.path(), "test"}});
+  EXPECT_EQ(error_of([&] { host.load(Kind::sink, "good"); }),
+            untrusted(file, "file " + file.string() + " is writable by others (mode 0757)"));
+}
+
+TEST(PluginTrust, WorldWritableDirectoryIsRefused) {
+  TempDir dir;
+  const fs::path file = dir.add("sink-good");
+  fs::permissions(dir.path(), fs::perms(0777));
+  PluginHost host({{dir.path(), "test"}});
+  EXPECT_EQ(error_of([&] { host.load(Kind::sink, "good"); }),
+            untrusted(file, "directory " + dir.path().string() + " is writable by group and others (mode 0777)"));
+}
+
+TEST(PluginTrust, GroupWritableDirectoryIsRefused) {
+  TempDir dir;
+  const fs::path file = dir.add("sink-good");
+  fs::permissions(dir.path(), fs::perms(0775));
+  PluginHost host({{dir.path(), "test"}});
+  EXPECT_EQ(error_of([&] { host.load(Kind::sink, "good"); }),
+            untrusted(file, "directory " + dir.path().string() + " is writable by group (mode 0775)"));
+}
+
+TEST(PluginTrust, EveryDirectoryUpToTheSearchRootIsChecked) {
+  TempDir dir;
+  fs::create_directory(dir.path() / "sub");
+  fs::permissions(dir.path() / "sub", fs::perms(0755));
+  const fs::path file = dir.path() / "sub" / fixture("sink-good").filename();
+  fs::copy_file(fixture("sink-good"), file);
+  fs::permissions(file, fs::perms(0755));
+  fs::permissions(dir.path(), fs::perms(0755));
+  EXPECT_EQ(untrusted_reason(file, dir.path(), geteuid()), "");
+  fs::permissions(dir.path(), fs::perms(0770));
+  EXPECT_EQ(untrusted_reason(file, dir.path(), geteuid()),
+            "directory " + dir.path().string() + " is writable by group (mode 0770)");
+  // Above the search root is not this check's business.
+  EXPECT_EQ(untrusted_reason(file, dir.path() / "sub", geteuid()), "");
+}
+
+TEST(PluginTrust, SymlinkTargetDirectoryIsChecked) {
+  TempDir dir, target;
+  const fs::path real = target.add("sink-good");
+  fs::permissions(target.path(), fs::perms(0777));
+  const fs::path link = dir.path() / real.filename();
+  fs::create_symlink(real, link);
+  EXPECT_EQ(untrusted_reason(link, dir.path(), geteuid()),
+            "directory " + target.path().string() + " is writable by group and others (mode 0777)");
+  // Above the target, a root-owned sticky directory (/tmp, 1777) is fine.
+  fs::permissions(target.path(), fs::perms(0755));
+  fs::permissions(real, fs::perms(0755));
+  fs::permissions(dir.path(), fs::perms(0755));
+  EXPECT_EQ(untrusted_reason(link, dir.path(), geteuid()), "");
+}
+
+TEST(PluginTrust, AFifoIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const fs::path file = dir.path() / "pwru-sink-fifo.so";
+  ASSERT_EQ(mkfifo(file.c_str(), 0644), 0);
+  EXPECT_EQ(untrusted_reason(file, dir.path(), geteuid()), "file " + file.string() + " is not a regular file");
+}
+
+TEST(PluginTrust, RootOwned0755IsAccepted) {
+  TempDir dir;
+  const fs::path file = dir.add("sink-good");
+  fs::permissions(dir.path(), fs::perms(0755));
+  fs::permissions(file, fs::perms(0755));
+  PluginHost host({{dir.path(), "test"}});
+  LogCapture log;
+  EXPECT_EQ(host.load(Kind::sink, "good")->path(), file);
+  EXPECT_EQ(log.text(), "");
+}
+
+TEST(PluginTrust, TheBuildTreesPluginsAreTrusted) {
+  PluginHost host = fixture_host();
+  EXPECT_NO_THROW(host.load(Kind::sink, "good"));
+}
+
+TEST(PluginTrust, OverrideLoadsWithOneWarningPerPlugin) {
+  TempDir dir;
+  const fs::path file = dir.add("sink-good");
+  fs::permissions(dir.path(), fs::perms(0777));
+  PluginHost host({{dir.path(), "test"}}, make_trust_check(true));
+  LogCapture log;
+  EXPECT_NO_THROW(host.load(Kind::sink, "good"));
+  EXPECT_NO_THROW(host.load(Kind::sink, "good"));  // cached: no second warning
+  EXPECT_EQ(log.text(), "warning plugin " + file.string() + ": untrusted: directory " + dir.path().string() +
+                            " is writable by group and others (mode 0777); loading it anyway (--allow-untrusted-plugins)\n");
+  // Without the override the same host setup refuses.
+  PluginHost strict({{dir.path(), "test"}}, make_trust_check(false));
+  EXPECT_NE(error_of([&] { strict.load(Kind::sink, "good"); }).find("untrusted"), std::string::npos);
+}
+
+TEST(PluginTrust, NotOwnedByRootIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to chown";
+  TempDir dir;
+  const fs::path file = dir.add("sink-good");
+  fs::permissions(file, fs::perms(0755));
+  ASSERT_EQ(chown(file.c_str(), 65534, 65534), 0);
+  PluginHost host({{dir.path(), "test"}});
+  EXPECT_EQ(error_of([&] { host.load(Kind::sink, "good"); }),
+            untrusted(file, "file " + file.string() + " is owned by uid 65534, not root"));
+  ASSERT_EQ(chown(file.c_str(), 0, 0), 0);
+  ASSERT_EQ(chown(dir.path().c_str(), 65534, 65534), 0);
+  EXPECT_EQ(error_of([&] { host.load(Kind::sink, "good"); }),
+            untrusted(file, "directory " + dir.path().string() + " is owned by uid 65534, not root"));
+}
+
+TEST(PluginTrust, ListingReportsTheRefusal) {
+  TempDir dir;
+  const fs::path file = dir.add("sink-good");
+  fs::permissions(dir.path(), fs::perms(0777));
+  PluginHost host({{dir.path(), "test"}});
+  const auto list = host.list();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].error, untrusted(file, "directory " + dir.path().string() +
+                                               " is writable by group and others (mode 0777)"));
+}
+
+TEST(PluginDoc, IsAConfigSnippetWithTheDocumentedKeys) {
+  PluginHost host = fixture_host();
+  EXPECT_EQ(format_plugin_doc(*host.load(Kind::sink, "good")),
+            "# sink \"good\" 1.2.3 (plugin ABI 1.2): " + fixture("sink-good").string() +
+                "\n# test fixture: a sink written with the SDK\n[[sink]]\nplugin = \"good\"\n"
+                "prefix = \"ok\"  # first word of every line\n");
+  const std::string c = format_plugin_doc(*host.load(Kind::sink, "csink"));
+  EXPECT_TRUE(c.ends_with("[[sink]]\nplugin = \"csink\"\n# (no keys of its own)\n")) << c;
 }
 
 // ---- sinks -------------------------------------------------------------------
@@ -926,7 +1068,7 @@ TEST(PluginList, LaterFilesWithTheSameNameAreShadowed) {
 }
 
 TEST(PluginList, TrustRefusalsAreListedToo) {
-  PluginHost host({{kFixtureDir, "test"}}, [](const fs::path& file) {
+  PluginHost host({{kFixtureDir, "test"}}, [](const fs::path& file, const fs::path&) {
     if (file.filename() == "pwru-sink-csink.so")
       throw PluginError("plugin " + file.string() + ": untrusted");
   });

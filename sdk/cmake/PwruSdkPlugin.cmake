@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: Apache-2.0
+# pwru_add_plugin(NAME <name> KIND sink|filter|selector SOURCES ...
+#                 [LIBRARIES ...] [OUTPUT_DIRECTORY <dir>] [NO_INSTALL])
+#
+# Builds a pwru plugin: a MODULE library named pwru-<kind>-<name>.so (the
+# file name pwru looks for; target pwru-<kind>-<name>), C++20, PIC, symbols
+# hidden except the entry point the PWRU_*_PLUGIN macros export, linked with
+# --no-undefined so a missing symbol fails the link instead of the load.
+# Installs it to ${CMAKE_INSTALL_LIBDIR}/pwru/plugins (component "plugins")
+# unless NO_INSTALL.
+#
+# pwru refuses plugin files and directories that group or others can write
+# (see its README, "Plugin trust"), so the output directory is made 0755 and
+# group/other write is taken off the library after each link, whatever the
+# umask.
+#
+# Optional variables (pwru's own tree sets them):
+#   PWRU_PLUGIN_OUTPUT_DIRECTORY  default OUTPUT_DIRECTORY
+#   PWRU_PLUGIN_INSTALL_DIR       install destination instead of lib/pwru/plugins
+#   PWRU_PLUGIN_COMPILE_OPTIONS   extra compile options (warnings)
+include_guard(GLOBAL)
+include(GNUInstallDirs)
+
+# Makes `dir` 0755 now and strips group/other write from `target`'s file
+# after each link.
+function(pwru_trusted_plugin_output target dir)
+  file(MAKE_DIRECTORY ${dir})
+  file(CHMOD ${dir} DIRECTORY_PERMISSIONS
+       OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND chmod go-w $<TARGET_FILE:${target}>
+    VERBATIM)
+endfunction()
+
+function(pwru_add_plugin)
+  cmake_parse_arguments(P "NO_INSTALL" "NAME;KIND;OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
+  if(P_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "pwru_add_plugin: unknown arguments: ${P_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT P_NAME OR NOT P_NAME MATCHES "^[A-Za-z0-9_-]+$")
+    message(FATAL_ERROR "pwru_add_plugin: NAME '${P_NAME}' is missing or has characters "
+                        "other than letters, digits, '-' and '_'")
+  endif()
+  if(NOT P_KIND MATCHES "^(sink|filter|selector)$")
+    message(FATAL_ERROR "pwru_add_plugin(NAME ${P_NAME}): KIND '${P_KIND}' is not sink, filter or selector")
+  endif()
+  if(NOT P_SOURCES)
+    message(FATAL_ERROR "pwru_add_plugin(NAME ${P_NAME}): SOURCES is required")
+  endif()
+  if(NOT P_OUTPUT_DIRECTORY AND DEFINED PWRU_PLUGIN_OUTPUT_DIRECTORY)
+    set(P_OUTPUT_DIRECTORY ${PWRU_PLUGIN_OUTPUT_DIRECTORY})
+  endif()
+  if(NOT P_OUTPUT_DIRECTORY)
+    set(P_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  endif()
+
+  set(target pwru-${P_KIND}-${P_NAME})
+  add_library(${target} MODULE ${P_SOURCES})
+  set_target_properties(${target} PROPERTIES
+    PREFIX ""
+    SUFFIX ".so"
+    OUTPUT_NAME ${target}
+    LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIRECTORY}
+    POSITION_INDEPENDENT_CODE ON
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_compile_features(${target} PRIVATE cxx_std_20)
+  target_link_libraries(${target} PRIVATE pwru::sdk ${P_LIBRARIES})
+  if(PWRU_PLUGIN_COMPILE_OPTIONS)
+    target_compile_options(${target} PRIVATE ${PWRU_PLUGIN_COMPILE_OPTIONS})
+  endif()
+  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  pwru_trusted_plugin_output(${target} ${P_OUTPUT_DIRECTORY})
+
+  if(NOT P_NO_INSTALL)
+    if(DEFINED PWRU_PLUGIN_INSTALL_DIR)
+      set(dest ${PWRU_PLUGIN_INSTALL_DIR})
+    else()
+      set(dest ${CMAKE_INSTALL_LIBDIR}/pwru/plugins)
+    endif()
+    install(TARGETS ${target} LIBRARY DESTINATION ${dest} COMPONENT plugins)
+  endif()
+endfunction()
