@@ -9,12 +9,6 @@
 
 namespace pwru::json {
 
-namespace {
-std::string rc_text(int rc) {
-  return rc < 0 ? std::system_category().message(-rc) : "writer returned " + std::to_string(rc);
-}
-}  // namespace
-
 Options JsonSink::parse_options(pwru::sdk::Config& cfg) {
   Options o;
   o.output_meta = cfg.get_or<bool>("output-meta", o.output_meta);
@@ -35,43 +29,22 @@ JsonSink::JsonSink(const pwru::sdk::Host& /*host*/, pwru::sdk::Config& cfg)
     : fmt_(parse_options(cfg)) {}
 
 void JsonSink::open(const pwru_session_v1& session) {
-  if (session.out == nullptr || session.out->write == nullptr)
-    throw pwru::sdk::Error("json sink: the host gave no output writer");
-  out_ = session.out;
-  failed_ = false;
+  out_.open(session.out);
   // No header: pwru's JSON output is objects only.
 }
 
 void JsonSink::write(std::span<const pwru_event_v1* const> events) {
   if (events.empty()) return;
-  if (out_ == nullptr) throw pwru::sdk::Error("json sink: write() before open()");
+  if (!out_.is_open()) throw pwru::sdk::Error("json sink: write() before open()");
   buf_.clear();
   for (const pwru_event_v1* ev : events) fmt_.append_line(*ev, buf_);
-  write_out(buf_.data(), buf_.size());
+  out_.write(buf_.data(), buf_.size());
 }
 
-void JsonSink::flush() {
-  if (out_ == nullptr || out_->flush == nullptr || failed_) return;
-  int rc = out_->flush(out_->ctx);
-  if (rc != 0) {
-    failed_ = true;
-    throw pwru::sdk::Error("flushing output: " + rc_text(rc));
-  }
-}
+void JsonSink::flush() { out_.flush(); }
 
-void JsonSink::close() {
-  // Push what is buffered, unless the stream already failed.
-  flush();
-  out_ = nullptr;
-}
-
-void JsonSink::write_out(const char* data, size_t len) {
-  int rc = out_->write(out_->ctx, data, len);
-  if (rc != 0) {
-    failed_ = true;
-    throw pwru::sdk::Error("writing output: " + rc_text(rc));
-  }
-}
+// Pushes what is buffered, unless the stream already failed.
+void JsonSink::close() { out_.close(); }
 
 }  // namespace pwru::json
 

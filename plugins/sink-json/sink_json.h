@@ -28,12 +28,10 @@ class JsonSink final : public pwru::sdk::Sink {
   static Options parse_options(pwru::sdk::Config& cfg);
 
  private:
-  void write_out(const char* data, size_t len);
 
   Formatter fmt_;
-  const pwru_writer_v1* out_ = nullptr;
+  pwru::sdk::Output out_{"json sink"};
   fmt::memory_buffer buf_;
-  bool failed_ = false;  // a write failed: close() does not flush again
 };
 
 // The documented keys, one per line (pwru_plugin_v1.config_doc).

@@ -11,12 +11,6 @@
 
 namespace pwru::pcapng {
 
-namespace {
-std::string rc_text(int rc) {
-  return rc < 0 ? std::system_category().message(-rc) : "writer returned " + std::to_string(rc);
-}
-}  // namespace
-
 uint32_t PcapngSink::parse_snaplen(pwru::sdk::Config& cfg) {
   const auto v = cfg.get<int64_t>("snaplen");
   if (!v) return kDefaultSnaplen;
@@ -42,10 +36,7 @@ void PcapngSink::needs(pwru_sink_needs_v1& needs) {
 }
 
 void PcapngSink::open(const pwru_session_v1& session) {
-  if (session.out == nullptr || session.out->write == nullptr)
-    throw pwru::sdk::Error("pcapng sink: the host gave no output writer");
-  out_ = session.out;
-  failed_ = false;
+  out_.open(session.out);
   utsname u{};
   std::string os, hw;
   if (::uname(&u) == 0) {
@@ -55,42 +46,26 @@ void PcapngSink::open(const pwru_session_v1& session) {
   const std::string app = std::string("pwru ") + (session.pwru_version != nullptr ? session.pwru_version : "");
   buf_.clear();
   enc_.begin(buf_, hw, os, app);
-  write_out();
+  out_.write(buf_.data(), buf_.size());
   // The header reaches a live reader at once (tshark waits for it).
-  flush();
+  out_.flush();
 }
 
 void PcapngSink::write(std::span<const pwru_event_v1* const> events) {
   if (events.empty()) return;
-  if (out_ == nullptr) throw pwru::sdk::Error("pcapng sink: write() before open()");
+  if (!out_.is_open()) throw pwru::sdk::Error("pcapng sink: write() before open()");
   buf_.clear();
   for (const pwru_event_v1* ev : events) enc_.append_event(*ev, buf_);
-  if (buf_.size() != 0) write_out();
+  if (buf_.size() != 0) out_.write(buf_.data(), buf_.size());
 }
 
-void PcapngSink::flush() {
-  if (out_ == nullptr || out_->flush == nullptr || failed_) return;
-  int rc = out_->flush(out_->ctx);
-  if (rc != 0) {
-    failed_ = true;
-    throw pwru::sdk::Error("flushing output: " + rc_text(rc));
-  }
-}
+void PcapngSink::flush() { out_.flush(); }
 
 void PcapngSink::close() {
-  flush();
-  out_ = nullptr;
+  out_.close();
   if (enc_.skipped() != 0)
     host_.info(std::to_string(enc_.skipped()) + " events without packet bytes were not written (" +
                std::to_string(enc_.packets()) + " packets written)");
-}
-
-void PcapngSink::write_out() {
-  int rc = out_->write(out_->ctx, buf_.data(), buf_.size());
-  if (rc != 0) {
-    failed_ = true;
-    throw pwru::sdk::Error("writing output: " + rc_text(rc));
-  }
 }
 
 }  // namespace pwru::pcapng

@@ -32,13 +32,10 @@ class PcapngSink final : public pwru::sdk::Sink {
   static bool parse_ethernet_only(pwru::sdk::Config& cfg);
 
  private:
-  void write_out();
-
   pwru::sdk::Host host_;
   Encoder enc_;
-  const pwru_writer_v1* out_ = nullptr;
+  pwru::sdk::Output out_{"pcapng sink"};
   Buffer buf_;
-  bool failed_ = false;
 };
 
 // The documented keys, one per line (pwru_plugin_v1.config_doc).

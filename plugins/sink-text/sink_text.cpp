@@ -32,48 +32,23 @@ TextSink::TextSink(const pwru::sdk::Host& /*host*/, pwru::sdk::Config& cfg)
     : fmt_(parse_options(cfg)) {}
 
 void TextSink::open(const pwru_session_v1& session) {
-  if (session.out == nullptr || session.out->write == nullptr)
-    throw pwru::sdk::Error("text sink: the host gave no output writer");
-  out_ = session.out;
-  failed_ = false;
+  out_.open(session.out);
   const std::string& h = fmt_.header();
-  write_out(h.data(), h.size());
+  out_.write(h.data(), h.size());
 }
 
 void TextSink::write(std::span<const pwru_event_v1* const> events) {
   if (events.empty()) return;
-  if (out_ == nullptr) throw pwru::sdk::Error("text sink: write() before open()");
+  if (!out_.is_open()) throw pwru::sdk::Error("text sink: write() before open()");
   buf_.clear();
   for (const pwru_event_v1* ev : events) fmt_.append_line(*ev, buf_);
-  write_out(buf_.data(), buf_.size());
+  out_.write(buf_.data(), buf_.size());
 }
 
-void TextSink::flush() {
-  if (out_ == nullptr || out_->flush == nullptr || failed_) return;
-  int rc = out_->flush(out_->ctx);
-  if (rc != 0) {
-    failed_ = true;
-    throw pwru::sdk::Error("flushing output: " +
-                           (rc < 0 ? std::system_category().message(-rc)
-                                   : "writer returned " + std::to_string(rc)));
-  }
-}
+void TextSink::flush() { out_.flush(); }
 
-void TextSink::close() {
-  // Push what is buffered, unless the stream already failed.
-  flush();
-  out_ = nullptr;
-}
-
-void TextSink::write_out(const char* data, size_t len) {
-  int rc = out_->write(out_->ctx, data, len);
-  if (rc != 0) {
-    failed_ = true;
-    throw pwru::sdk::Error("writing output: " +
-                           (rc < 0 ? std::system_category().message(-rc)
-                                   : "writer returned " + std::to_string(rc)));
-  }
-}
+// Pushes what is buffered, unless the stream already failed.
+void TextSink::close() { out_.close(); }
 
 }  // namespace pwru::text
 

@@ -33,7 +33,7 @@ class HitCounter : public pwru::sdk::Sink {
   HitCounter(const pwru::sdk::Host& /*host*/, pwru::sdk::Config& cfg)
       : top_(cfg.get_or<uint32_t>("top", 0)) {}
 
-  void open(const pwru_session_v1& session) override { out_ = session.out; }
+  void open(const pwru_session_v1& session) override { out_.open(session.out); }
 
   void write(std::span<const pwru_event_v1* const> events) override {
     for (const pwru_event_v1* ev : events) {
@@ -57,8 +57,8 @@ class HitCounter : public pwru::sdk::Sink {
       kind.resize(10, ' ');
       text += pad(std::to_string(row.count), width) + "  " + kind + "  " + name + "\n";
     }
-    if (out_->write(out_->ctx, text.data(), text.size()) != 0)
-      throw pwru::sdk::Error("cannot write the hit table");
+    out_.write(text.data(), text.size());
+    out_.close();
   }
 
  private:
@@ -72,7 +72,7 @@ class HitCounter : public pwru::sdk::Sink {
   }
 
   uint32_t top_;
-  const pwru_writer_v1* out_ = nullptr;
+  pwru::sdk::Output out_{"hit-counter sink"};
   std::map<std::string, Row> hits_;
 };
 

@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <system_error>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -139,6 +140,51 @@ class Config {
   std::string origin_;
   toml::table table_;
   std::set<std::string> known_;
+};
+
+// A sink's output: the host's writer (pwru_session_v1::out) with failures
+// turned into sdk::Error. After a write or flush has failed, flush() does
+// nothing, so that close() does not push into a stream that is already
+// broken. `who` ("text sink") names the sink in its messages.
+class Output {
+ public:
+  explicit Output(std::string who) : who_(std::move(who)) {}
+
+  // Throws when the host gave no writer.
+  void open(const pwru_writer_v1* w) {
+    if (w == nullptr || w->write == nullptr) throw Error(who_ + ": the host gave no output writer");
+    w_ = w;
+    failed_ = false;
+  }
+  bool is_open() const { return w_ != nullptr; }
+  void write(const void* data, std::size_t len) {
+    if (w_ == nullptr) throw Error(who_ + ": write() before open()");
+    if (int rc = w_->write(w_->ctx, data, len); rc != 0) {
+      failed_ = true;
+      throw Error("writing output: " + rc_text(rc));
+    }
+  }
+  void flush() {
+    if (w_ == nullptr || w_->flush == nullptr || failed_) return;
+    if (int rc = w_->flush(w_->ctx); rc != 0) {
+      failed_ = true;
+      throw Error("flushing output: " + rc_text(rc));
+    }
+  }
+  // Flushes (unless the stream failed) and forgets the writer.
+  void close() {
+    flush();
+    w_ = nullptr;
+  }
+
+ private:
+  // The writer returns 0, -errno, or another non-zero value.
+  static std::string rc_text(int rc) {
+    return rc < 0 ? std::system_category().message(-rc) : "writer returned " + std::to_string(rc);
+  }
+  std::string who_;
+  const pwru_writer_v1* w_ = nullptr;
+  bool failed_ = false;
 };
 
 class Sink {
