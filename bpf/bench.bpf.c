@@ -7,7 +7,7 @@
  *   copy     - reading the skb's header bytes (what every hit must do);
  *   ringbuf  - reserving, filling and submitting one event record.
  */
-#include "pwru_vmlinux.h"
+#include <pwru/bpf/pwru_vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "pwru_event.h"

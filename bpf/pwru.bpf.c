@@ -12,11 +12,12 @@
  * removes. Records and constants are shared with userspace through
  * pwru_event.h.
  */
-#include "pwru_vmlinux.h"
+#include <pwru/bpf/pwru_vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
+#include <pwru/bpf/filter.bpf.h>
 #include "pwru_event.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -78,6 +79,20 @@ static __noinline int pwru_pcap_l3(const void *buf, __u32 caplen, __u32 wirelen)
 		     : [ret] "=r"(ret)
 		     : [magic] "i"(PWRU_SPLICE_MAGIC_PCAP_L3), "r"(buf), "r"(caplen), "r"(wirelen));
 	return (int)ret;
+}
+
+/*
+ * A plugin's filter written in BPF C (plugin ABI 1.3, <pwru/bpf/filter.bpf.h>).
+ * This weak default keeps every packet; when a filter plugin brings its own
+ * object, the core links it in with libbpf's static linker
+ * (core/bpf/core_program.cpp) and its strong definition replaces this one.
+ * The call is made only when CFG.filter_bpf is set, so without such a
+ * plugin the verifier removes it as dead code. A global function: the
+ * verifier checks the plugin's code once, on its own, whatever the caller.
+ */
+__weak __noinline int pwru_bpf_filter(__u64 skb, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
+{
+	return 1;
 }
 
 #define MAC_HEADER_UNSET 0xffff
@@ -455,6 +470,12 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 		if (!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex)
 			return 0;
 	}
+	/* The plugin's BPF C filter: after the metadata checks, before the
+	 * packet bytes are copied, so a rejected packet stays cheap. */
+	if (CFG.filter_bpf &&
+	    !pwru_bpf_filter((__u64)skb, CFG.bpf_filter_args[0], CFG.bpf_filter_args[1],
+			     CFG.bpf_filter_args[2], CFG.bpf_filter_args[3]))
+		return 0;
 
 	if (CFG.filter_pcap || CFG.output_tuple || CFG.output_packet) {
 		pkt = bpf_map_lookup_elem(&pwru_pkt, &slot);

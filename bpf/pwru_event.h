@@ -8,7 +8,7 @@
 #define PWRU_EVENT_H
 
 #ifdef __bpf__
-/* types come from include/pwru_vmlinux.h */
+/* types come from sdk/include/pwru/bpf/pwru_vmlinux.h */
 #else
 #include <linux/types.h>
 #endif
@@ -71,6 +71,11 @@ struct pwru_bpf_config {
 	__u32 snaplen;        /* output_packet: caplen cap and bytes copied, 1..PWRU_PKT_BUF */
 	__u8 output_stack;    /* the kernel stack in each event (PWRU_STACK_BYTES region) */
 	__u8 pad1[3];
+	/* A plugin's BPF C filter is linked in (pwru_bpf_filter): call it with
+	 * these arguments (plugin ABI 1.3, pwru_bpf_object_v1). */
+	__u8 filter_bpf;
+	__u8 pad2[7];
+	__u64 bpf_filter_args[4];
 };
 
 struct pwru_ktuple {
@@ -114,12 +119,12 @@ struct pwru_kevent {
 #ifdef __cplusplus
 static_assert(sizeof(struct pwru_ktuple) == 40, "pwru_ktuple layout");
 static_assert(sizeof(struct pwru_kevent) == 152, "pwru_kevent layout");
-static_assert(sizeof(struct pwru_bpf_config) == 32, "pwru_bpf_config layout");
+static_assert(sizeof(struct pwru_bpf_config) == 72, "pwru_bpf_config layout");
 #endif
 #else
 _Static_assert(sizeof(struct pwru_ktuple) == 40, "pwru_ktuple layout");
 _Static_assert(sizeof(struct pwru_kevent) == 152, "pwru_kevent layout");
-_Static_assert(sizeof(struct pwru_bpf_config) == 32, "pwru_bpf_config layout");
+_Static_assert(sizeof(struct pwru_bpf_config) == 72, "pwru_bpf_config layout");
 #endif
 
 #endif /* PWRU_EVENT_H */

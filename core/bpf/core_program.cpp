@@ -14,6 +14,7 @@
 
 #include <pwru/plugin.h>
 
+#include "bpf/filter_object.h"
 #include "bpf/libbpf_log.h"
 #include "bpf/splice.h"
 #include "util/error.h"
@@ -125,7 +126,35 @@ std::vector<bpf_insn> slot_body(const SlotCode& c) {
   }
 }
 
+// The skeleton over another ELF image than the one built in: pwru's object
+// with a filter plugin's object linked in. Names of maps, programs and the
+// rodata layout are the core's (the linker puts the first object's sections
+// first), so the skeleton's pointers stay right.
+pwru_bpf* open_linked(const std::vector<uint8_t>& image, const bpf_object_open_opts* opts) {
+  auto* obj = static_cast<pwru_bpf*>(calloc(1, sizeof(pwru_bpf)));
+  if (obj == nullptr) return nullptr;
+  int err = pwru_bpf__create_skeleton(obj);
+  if (err == 0) {
+    obj->skeleton->data = const_cast<uint8_t*>(image.data());
+    obj->skeleton->data_sz = image.size();
+    err = bpf_object__open_skeleton(obj->skeleton, opts);
+  }
+  if (err != 0) {
+    pwru_bpf__destroy(obj);
+    errno = -err;
+    return nullptr;
+  }
+  return obj;
+}
+
 }  // namespace
+
+std::vector<uint8_t> link_core_with_filter(const uint8_t* filter, size_t size) {
+  check_filter_object(filter, size);
+  size_t core_size = 0;
+  const void* core = pwru_bpf__elf_bytes(&core_size);
+  return link_filter_object(core, core_size, filter, size);
+}
 
 std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   LibbpfLogCapture log;
@@ -141,9 +170,11 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   }
 
   register_handler_once();
-  pwru_bpf* skel = pwru_bpf__open_opts(&oo);
+  std::vector<uint8_t> linked = po.linked_object;
+  pwru_bpf* skel = linked.empty() ? pwru_bpf__open_opts(&oo) : open_linked(linked, &oo);
   if (skel == nullptr) throw Error(sys_error("opening the BPF object") + log.tail());
   std::unique_ptr<CoreProgram> prog(new CoreProgram(skel));
+  prog->linked_object_ = std::move(linked);
 
   skel->rodata->CFG = po.cfg;
   bpf_map__set_max_entries(skel->maps.pwru_events, po.ringbuf_bytes);

@@ -36,6 +36,10 @@ struct ProgramOptions {
   // entries' final code so load_raw_tp_instance() can make per-tracepoint
   // copies with the cookie built in.
   bool raw_tp_instances = false;
+  // pwru's object with a filter plugin's BPF C object linked in
+  // (link_core_with_filter()); cfg.filter_bpf turns the call on. Empty: the
+  // object as built.
+  std::vector<uint8_t> linked_object;
   bool want_kprobe = false;        // load the kprobe entries
   bool want_kprobe_multi = false;  // load the kprobe.multi entries
 };
@@ -45,6 +49,12 @@ struct CapturedProgram {
   ProgramImage image;
   int btf_fd = -1;  // the object's BTF (owned by the object)
 };
+
+// Checks a filter plugin's BPF C object (plugin ABI 1.3) and links it into
+// pwru's own kernel object with libbpf's static linker (bpf/filter_object.h).
+// Returns the image for ProgramOptions::linked_object. Throws pwru::Error
+// (one line) when the object is not a usable filter.
+std::vector<uint8_t> link_core_with_filter(const uint8_t* filter, size_t size);
 
 class CoreProgram {
  public:
@@ -75,6 +85,9 @@ class CoreProgram {
  private:
   explicit CoreProgram(pwru_bpf* skel) : skel_(skel) {}
   pwru_bpf* skel_;
+  // The linked object libbpf opened (libelf reads it in place until the
+  // load is done); empty without a BPF C filter.
+  std::vector<uint8_t> linked_object_;
   std::map<std::string, CapturedProgram> captured_;
 };
 

@@ -25,6 +25,12 @@ inline constexpr std::size_t kSelectorOpsSize = PWRU_ABI_END_OF(pwru_selector_op
 // abi_minor >= 2 and whose ops table is at least this large.
 inline constexpr unsigned kSinkNeedsMinor = 2;
 inline constexpr std::size_t kSinkOpsNeedsSize = PWRU_ABI_END_OF(pwru_sink_ops_v1, needs);
+// ABI 1.3: pwru_filter_spec_v1.bpf_object. Read only from a plugin that
+// declares abi_minor >= 3; the host allocates the spec (its own size), so
+// the field is there and zero unless the plugin set it.
+inline constexpr unsigned kBpfObjectMinor = 3;
+inline constexpr std::size_t kFilterSpecBpfSize = PWRU_ABI_END_OF(pwru_filter_spec_v1, bpf_object);
+inline constexpr std::size_t kBpfObjectSize = PWRU_ABI_END_OF(pwru_bpf_object_v1, what);
 #undef PWRU_ABI_END_OF
 
 // The host checks each field it reads against `size`. 1.1 added no field to
@@ -35,9 +41,11 @@ inline constexpr std::size_t kSinkOpsNeedsSize = PWRU_ABI_END_OF(pwru_sink_ops_v
 // reads. 1.2 appended pwru_sink_ops_v1.needs: SinkInstance::needs() reads
 // it only when the plugin declares 1.2 and its ops table covers the field
 // (kSinkOpsNeedsSize); a 1.0/1.1 sink's table may end right after close.
+// 1.3 appended pwru_filter_spec_v1.bpf_object: check_spec() reads it only
+// when the plugin declares 1.3 and the spec still covers it.
 // When plugin.h gains a minor, add the size checks for its fields (and
 // the minimums per minor the plugin declares), then update this assertion.
-static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 2,
+static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 3,
               "plugin.h changed its ABI version: review core/plugin/abi_v1.h and the checks "
               "in core/plugin/library.cpp and instance.cpp");
 

@@ -160,6 +160,18 @@ void check_spec(const InstanceCore& c, const pwru_filter_spec_v1& spec) {
         throw bad(at + " has unknown mode " + std::to_string(code->mode));
     }
   }
+  // ABI 1.3: BPF C code. FilterInstance::build() has cleared the field for
+  // plugins that declare an older minor (they cannot know it).
+  if (spec.size < abi::kFilterSpecBpfSize || spec.bpf_object == nullptr) return;
+  const pwru_bpf_object_v1& o = *spec.bpf_object;
+  if (o.size < abi::kBpfObjectSize)
+    throw bad("bpf_object size " + std::to_string(o.size) + " is smaller than a plugin ABI 1.3 BPF object (" +
+              std::to_string(abi::kBpfObjectSize) + " bytes)");
+  if (o.elf == nullptr || o.elf_size == 0) throw bad("bpf_object has no ELF bytes");
+  constexpr size_t kMaxObject = size_t{64} << 20;
+  if (o.elf_size > kMaxObject)
+    throw bad("bpf_object is " + std::to_string(o.elf_size) + " bytes, more than " +
+              std::to_string(kMaxObject) + " (64 MiB)");
 }
 
 std::unique_ptr<InstanceCore> create_core(std::shared_ptr<const Library> lib, Kind want,
@@ -361,6 +373,9 @@ const pwru_filter_spec_v1& FilterInstance::build(const pwru_filter_env_v1& env) 
     c.spec = pwru_filter_spec_v1{};
     throw PluginError(c.failure("build", rc));
   }
+  // A field a plugin of an older minor cannot know about is not read.
+  if (c.lib->descriptor().abi_minor < abi::kBpfObjectMinor && c.spec.size >= abi::kFilterSpecBpfSize)
+    c.spec.bpf_object = nullptr;
   try {
     check_spec(c, c.spec);
   } catch (...) {

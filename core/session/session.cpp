@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -80,6 +81,10 @@ int64_t mono_to_wall_offset() {
 struct FilterPlan {
   pwru_bpf_config cfg{};
   std::optional<bpf::SlotCode> l2, l3;
+  // ABI 1.3: the one filter that brought BPF C code, and pwru's kernel
+  // object with it linked in.
+  std::string bpf_owner;
+  std::vector<uint8_t> linked_object;
 };
 
 void merge_spec(const std::string& plugin, const pwru_filter_spec_v1& s, FilterPlan& plan) {
@@ -114,6 +119,24 @@ void merge_spec(const std::string& plugin, const pwru_filter_spec_v1& s, FilterP
     if (code.mode == PWRU_CODE_INSNS) sc.insns.assign(code.insns, code.insns + code.insn_cnt);
     slot = std::move(sc);
     c.filter_pcap = 1;
+  }
+  if (s.size >= offsetof(pwru_filter_spec_v1, bpf_object) + sizeof(s.bpf_object) && s.bpf_object != nullptr) {
+    // One linked object per program: a second would define pwru_bpf_filter again.
+    if (c.filter_bpf)
+      throw UsageError("filter '" + plugin + "': filter '" + plan.bpf_owner +
+                       "' already brings BPF C code; one filter with BPF C code per trace");
+    const pwru_bpf_object_v1& o = *s.bpf_object;
+    try {
+      // Linked now, before anything is loaded or announced: a broken object
+      // is a one-line error about the plugin the user chose (exit 2).
+      plan.linked_object = bpf::link_core_with_filter(static_cast<const uint8_t*>(o.elf), o.elf_size);
+    } catch (const Error& e) {
+      throw UsageError("filter '" + plugin + "': " + e.what());
+    }
+    plan.bpf_owner = plugin;
+    c.filter_bpf = 1;
+    for (size_t i = 0; i < PWRU_BPF_FILTER_NARGS; ++i) c.bpf_filter_args[i] = o.args[i];
+    spdlog::debug("filter '{}': BPF C code ({} bytes): {}", plugin, o.elf_size, o.what != nullptr ? o.what : "");
   }
 }
 
@@ -591,6 +614,7 @@ int run(const config::Options& opts) {
   spdlog::debug("packet bytes for sinks: {} (snap length {})", po.cfg.output_packet ? "yes" : "no", po.cfg.snaplen);
   po.pcap_l2 = plan.l2;
   po.pcap_l3 = plan.l3;
+  po.linked_object = std::move(plan.linked_object);
   po.kernel_btf = opts.kernel_btf;
   po.want_raw_tp = choice.kind == attach::BackendKind::kTracepoint;
   po.raw_tp_instances = raw_tp_instances;

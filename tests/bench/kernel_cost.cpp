@@ -18,6 +18,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -82,7 +85,20 @@ struct Floors {
   ~Floors() { links.clear(); if (skel) bench_bpf__destroy(skel); }
 };
 
-void run(const char* label, const std::string& expr, int packets) {
+// The test fixture's BPF C filter (skb->len in [args[0], args[1]]), linked
+// into pwru's program as a filter plugin's object would be.
+std::vector<uint8_t> len_range_object() {
+  const std::string path = std::string(PWRU_TEST_FIXTURE_DIR) + "/bpf/len_range.bpf.o";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct LenRange {
+  uint64_t min, max;
+};
+
+void run(const char* label, const std::string& expr, int packets, std::optional<LenRange> bpf_c = {}) {
   auto btf = kernel::KernelBtf::load();
   // Floors on every tracepoint whose skb is the first argument (the floor
   // programs read args[0]); pwru's program on the same set.
@@ -109,6 +125,13 @@ void run(const char* label, const std::string& expr, int packets) {
     po.cfg.filter_pcap = 1;
     po.pcap_l2 = pcap_slot(expr, cbpf::LinkLayer::kEthernet);
     po.pcap_l3 = pcap_slot(expr, cbpf::LinkLayer::kRawIp);
+  }
+  if (bpf_c) {
+    const auto obj = len_range_object();
+    po.linked_object = bpf::link_core_with_filter(obj.data(), obj.size());
+    po.cfg.filter_bpf = 1;
+    po.cfg.bpf_filter_args[0] = bpf_c->min;
+    po.cfg.bpf_filter_args[1] = bpf_c->max;
   }
   auto prog = bpf::CoreProgram::load(po);
   auto backend = attach::make_tracepoint_backend(tps);
@@ -148,7 +171,7 @@ void run(const char* label, const std::string& expr, int packets) {
               " | pwru/floor %.2f | %.0f pkt/s\n",
               label, sp.per_hit(), static_cast<unsigned long long>(sp.cnt), static_cast<unsigned long long>(events),
               se.per_hit(), sc.per_hit(), sr.per_hit(),
-              sp.per_hit() / (expr == "host 203.0.113.99" ? sc.per_hit() : sc.per_hit() + sr.per_hit() - se.per_hit()),
+              sp.per_hit() / (events == 0 ? sc.per_hit() : sc.per_hit() + sr.per_hit() - se.per_hit()),
               packets / secs);
 }
 
@@ -164,6 +187,8 @@ int main(int argc, char** argv) {
       run("filtered out: pcap 'host 203.0.113.99'", "host 203.0.113.99", packets);
       run("emitted: pcap 'udp port 9'", "udp port 9", packets);
       run("emitted: no filter (every skb)", "", packets);
+      run("filtered out: BPF C skb->len in [5000, 9000]", "", packets, LenRange{5000, 9000});
+      run("emitted: BPF C skb->len in [0, 2000]", "", packets, LenRange{0, 2000});
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_kernel_cost: %s\n", e.what());

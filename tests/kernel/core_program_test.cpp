@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -119,10 +122,23 @@ int on_record(void* ctx, void* data, size_t size) {
   return 0;
 }
 
+// A BPF C filter (plugin ABI 1.3) to link in: the fixture object's bytes
+// and its arguments.
+struct LinkedFilter {
+  std::vector<uint8_t> object;
+  std::array<uint64_t, 4> args{};
+};
+
 Collected trace(std::optional<bpf::SlotCode> l2, std::optional<bpf::SlotCode> l3, uint16_t port,
-                bool per_tp_programs = false, uint32_t snaplen = 0, bool with_stack = false) {
+                bool per_tp_programs = false, uint32_t snaplen = 0, bool with_stack = false,
+                const LinkedFilter* bpf_filter = nullptr) {
   auto btf = kernel::KernelBtf::load();
   bpf::ProgramOptions po;
+  if (bpf_filter != nullptr) {
+    po.linked_object = bpf::link_core_with_filter(bpf_filter->object.data(), bpf_filter->object.size());
+    po.cfg.filter_bpf = 1;
+    for (size_t i = 0; i < 4; ++i) po.cfg.bpf_filter_args[i] = bpf_filter->args[i];
+  }
   if (snaplen != 0) {
     po.cfg.output_packet = 1;
     po.cfg.snaplen = snaplen;
@@ -148,6 +164,13 @@ Collected trace(std::optional<bpf::SlotCode> l2, std::optional<bpf::SlotCode> l3
   backend->detach();
   ring.consume();
   return c;
+}
+
+LinkedFilter len_range(uint64_t min, uint64_t max) {
+  const std::string path = std::string(PWRU_TEST_FIXTURE_DIR) + "/bpf/len_range.bpf.o";
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << path;
+  return {{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()}, {min, max, 0, 0}};
 }
 
 }  // namespace
@@ -266,6 +289,15 @@ TEST(CoreProgram, KprobeEntriesLoadWithSplicedFilterCallerAndStack) {
     EXPECT_GE(prog->kprobe_multi_fd(k), 0) << k;
     EXPECT_LT(prog->raw_tp_fd(k), 0) << k;  // not loaded when not wanted
   }
+  // The same with a plugin's BPF C filter linked in.
+  LinkedFilter f = len_range(1, 100);
+  po.linked_object = bpf::link_core_with_filter(f.object.data(), f.object.size());
+  po.cfg.filter_bpf = 1;
+  auto linked = bpf::CoreProgram::load(po);
+  for (int k = 1; k <= 5; ++k) {
+    EXPECT_GE(linked->kprobe_fd(k), 0) << k;
+    EXPECT_GE(linked->kprobe_multi_fd(k), 0) << k;
+  }
 }
 
 // --output-pcapng: the event carries the packet's bytes, cut to the snap
@@ -298,5 +330,28 @@ TEST(CoreProgram, FullSnapLengthKeepsTheWholePacket) {
   for (const auto& p : c.queued) {
     ASSERT_EQ(p.size(), 46u);
     EXPECT_EQ(std::string(p.begin() + 42, p.end()), "pwru");
+  }
+}
+
+// A plugin's BPF C filter linked into the program (skb->len in [min, max]):
+// loopback UDP with a 4-byte payload has skb->len 32 (IP) to 46 (Ethernet)
+// at the skb tracepoints. A range around that lets the port's packets
+// through, beside the spliced pcap-like filter; a range below it drops them
+// all. Both with the raw tracepoint cookie and with per-tracepoint copies
+// (kernels before 6.10), which carry the linked function along.
+TEST(CoreProgram, LinkedBpfCFilterSelectsBySkbLen) {
+  const uint16_t port = 40411;
+  for (bool per_tp : {false, true}) {
+    SCOPED_TRACE(per_tp ? "per-tracepoint programs" : "cookies");
+    LinkedFilter keep = len_range(20, 60);
+    Collected in = trace(bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(port)},
+                         bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, port, per_tp, 0, false, &keep);
+    EXPECT_GE(in.by_func["net_dev_queue"], 5);
+    EXPECT_EQ(in.other_port, 0);
+
+    LinkedFilter drop = len_range(100, 2000);
+    Collected out = trace(bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(port)},
+                          bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}}, port, per_tp, 0, false, &drop);
+    EXPECT_EQ(out.total, 0);
   }
 }

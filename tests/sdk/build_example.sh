@@ -25,7 +25,7 @@ config=$(find "$prefix" -name pwru-sdkConfig.cmake | head -n 1)
 [ -n "$pwru" ] || { echo "build_example: no pwru installed under $prefix" >&2; exit 1; }
 [ -n "$plugins" ] || { echo "build_example: no pwru/plugins directory under $prefix" >&2; exit 1; }
 [ -n "$config" ] || { echo "build_example: no pwru-sdkConfig.cmake under $prefix" >&2; exit 1; }
-for h in pwru/plugin.h pwru/sdk.hpp; do
+for h in pwru/plugin.h pwru/sdk.hpp pwru/bpf/filter.bpf.h pwru/bpf/pwru_vmlinux.h; do
 	[ -f "$prefix/include/$h" ] || { echo "build_example: $h not installed" >&2; exit 1; }
 done
 

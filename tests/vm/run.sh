@@ -327,6 +327,14 @@ if command -v strip >/dev/null; then
 	strip --strip-debug "$pr/pwru/pwru" "$pr"/pwru/plugins/*.so 2>/dev/null || true
 fi
 copy_libs "$pr" "$build_dir/pwru" "$build_dir"/plugins/*.so
+# Test-only plugins (tests/fixtures: the skb-len BPF C filter), for scenarios that set
+# PWRU_PLUGIN_PATH=/pwru/test-plugins.
+if compgen -G "$build_dir/tests/vm-plugins/*.so" >/dev/null; then
+	mkdir -p "$pr/pwru/test-plugins"
+	cp "$build_dir"/tests/vm-plugins/*.so "$pr/pwru/test-plugins/"
+	chmod 755 "$pr/pwru/test-plugins"
+	chmod go-w "$pr"/pwru/test-plugins/*.so
+fi
 install -m 755 "$here/guest/init" "$pr/init"
 cp "$here/guest/runner.sh" "$here/guest/lib.sh" "$pr/vm/"
 cp "$expect_file" "$pr/vm/expect.txt"

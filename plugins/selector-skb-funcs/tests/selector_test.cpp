@@ -68,7 +68,8 @@ TEST(SkbFuncsSelector, Descriptor) {
   auto lib = h.load(Kind::selector, "skb-funcs");
   EXPECT_EQ(lib->name(), "skb-funcs");
   EXPECT_EQ(lib->kind(), Kind::selector);
-  EXPECT_EQ(lib->abi(), "1.2");
+  // Built with the SDK: the ABI of this tree.
+  EXPECT_EQ(lib->abi(), std::to_string(PWRU_ABI_MAJOR) + "." + std::to_string(PWRU_ABI_MINOR));
   EXPECT_NE(lib->config_doc().find("filter-func"), std::string::npos);
 }
 

@@ -5,7 +5,7 @@
  * This is the whole boundary between the pwru host and a plugin: plain C,
  * so a plugin can be built by any compiler against this one header.
  *
- * Rules that keep the ABI stable (see sdk/README.md):
+ * Rules that keep the ABI stable (see README.md, "SDK: writing a plugin"):
  *  - The major version is part of the entry symbol name
  *    (pwru_plugin_entry_v1). A new major means a new symbol.
  *  - Every struct starts with `uint32_t size` (sizeof as the producer saw
@@ -39,9 +39,13 @@ extern "C" {
  *       for packet bytes (PWRU_NEED_PACKET) and a snap length, or for an
  *       output file that is never rotated (PWRU_NEED_WHOLE_STREAM). The host
  *       calls needs() only for plugins that declare abi_minor >= 2.
+ *  1.3: pwru_filter_spec_v1.bpf_object and struct pwru_bpf_object_v1: a
+ *       filter brings in-kernel code written in BPF C, which the host links
+ *       into its kernel program. Read only from plugins that declare
+ *       abi_minor >= 3.
  */
 #define PWRU_ABI_MAJOR 1
-#define PWRU_ABI_MINOR 2
+#define PWRU_ABI_MINOR 3
 
 /* The one symbol a plugin library exports. Its name carries the major. */
 #define PWRU_PLUGIN_ENTRY_V1 pwru_plugin_entry_v1
@@ -286,6 +290,38 @@ struct pwru_filter_code_v1 {
 	const char *what;            /* human text for logs, e.g. the expression */
 };
 
+/* Values a BPF C filter receives as a0..a3 (pwru_bpf_object_v1.args). */
+#define PWRU_BPF_FILTER_NARGS 4
+
+/*
+ * ABI 1.3. In-kernel filter code written in BPF C.
+ *
+ * `elf` is a BPF ELF object, as `clang -target bpf -g -O2 -c` makes it
+ * (pwru_add_plugin(... BPF_SOURCES f.bpf.c) builds and embeds it), that
+ * defines the global, non-weak function declared in <pwru/bpf/filter.bpf.h>:
+ *
+ *   int pwru_bpf_filter(__u64 skb, __u64 a0, __u64 a1, __u64 a2, __u64 a3);
+ *
+ * skb is the address of the struct sk_buff (read it with BPF_CORE_READ),
+ * a0..a3 are `args` below; a nonzero return keeps the packet. The host links
+ * the object into its own kernel program with libbpf's static linker before
+ * loading it (no freplace is needed), after the cheap metadata checks and
+ * before packet bytes are copied, so a rejected packet costs one call.
+ * The kernel verifies pwru_bpf_filter on its own, as a global function: it
+ * may call helpers allowed in tracing programs (bpf_probe_read_kernel ...),
+ * read its own maps and global data, and must not define BPF programs
+ * (SEC("kprobe/...") etc.). One filter per trace can bring an object.
+ * Owner: plugin instance; valid until destroy().
+ */
+struct pwru_bpf_object_v1 {
+	uint32_t size;      /* sizeof(struct pwru_bpf_object_v1) */
+	uint32_t reserved;  /* 0 */
+	const void *elf;    /* the ELF object's bytes */
+	size_t elf_size;
+	uint64_t args[PWRU_BPF_FILTER_NARGS]; /* passed as a0..a3 */
+	const char *what;   /* human text for logs, e.g. "skb->len in [500, 1500]" */
+};
+
 /* pwru_filter_spec_v1.meta_flags */
 #define PWRU_META_MARK (1u << 0)
 #define PWRU_META_NETNS (1u << 1)
@@ -305,6 +341,9 @@ struct pwru_filter_spec_v1 {
 	uint32_t ifindex;     /* PWRU_META_IFINDEX */
 	uint32_t ncode;
 	const struct pwru_filter_code_v1 *const *code; /* ncode pointers */
+	/* ABI 1.3: BPF C code to link into the kernel program, or NULL. The
+	 * host reads it only when the plugin declares abi_minor >= 3. */
+	const struct pwru_bpf_object_v1 *bpf_object;
 };
 
 /* What the host tells a filter about the kernel program it builds. */

@@ -22,7 +22,9 @@
 
 #include <pwru/plugin.h>
 
+#include <array>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -207,6 +209,30 @@ class Filter {
   virtual void build(const pwru_filter_env_v1& env, pwru_filter_spec_v1& spec) = 0;
 };
 
+// ABI 1.3: in-kernel filter code written in BPF C (<pwru/bpf/filter.bpf.h>).
+// pwru_add_plugin(... KIND filter ... BPF_SOURCES f.bpf.c) compiles f.bpf.c
+// with clang -target bpf and embeds the object in the plugin; a Filter keeps
+// a BpfFilterObject member and attaches it to its spec in build():
+//
+//   void build(const pwru_filter_env_v1&, pwru_filter_spec_v1& spec) override {
+//     bpf_.attach(spec, {min_, max_}, "skb->len in [min, max]");
+//   }
+//
+// pwru links the object into its kernel program; `args` arrive as a0..a3
+// of pwru_bpf_filter (args[0..3] in PWRU_BPF_FILTER).
+class BpfFilterObject {
+ public:
+  using Args = std::array<uint64_t, PWRU_BPF_FILTER_NARGS>;
+  BpfFilterObject() = default;
+  BpfFilterObject(const BpfFilterObject&) = delete;  // spec points into it
+  BpfFilterObject& operator=(const BpfFilterObject&) = delete;
+  void attach(pwru_filter_spec_v1& spec, const Args& args, std::string what);
+
+ private:
+  pwru_bpf_object_v1 obj_{};
+  std::string what_;
+};
+
 // ABI 1.1. Chooses which of the core's candidate probe points to attach.
 class Selector {
  public:
@@ -217,6 +243,29 @@ class Selector {
   virtual void select(std::span<const pwru_candidate_v1* const> candidates,
                       std::span<uint8_t> chosen) = 0;
 };
+
+}  // namespace pwru::sdk
+
+// The object pwru_add_plugin(... BPF_SOURCES ...) embeds (a generated
+// source defines them). Referenced only by BpfFilterObject::attach(): a
+// plugin without BPF_SOURCES that calls it fails to link, naming these.
+extern "C" {
+__attribute__((visibility("hidden"))) extern const unsigned char pwru_bpf_object[];
+__attribute__((visibility("hidden"))) extern const std::size_t pwru_bpf_object_size;
+}
+
+namespace pwru::sdk {
+
+inline void BpfFilterObject::attach(pwru_filter_spec_v1& spec, const Args& args, std::string what) {
+  what_ = std::move(what);
+  obj_ = pwru_bpf_object_v1{};
+  obj_.size = sizeof(obj_);
+  obj_.elf = pwru_bpf_object;
+  obj_.elf_size = pwru_bpf_object_size;
+  for (std::size_t i = 0; i < args.size(); ++i) obj_.args[i] = args[i];
+  obj_.what = what_.c_str();
+  spec.bpf_object = &obj_;
+}
 
 namespace detail {
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * Pinned, trimmed kernel types for pwru's BPF programs.
+ * Pinned, trimmed kernel types for pwru's BPF programs and for the BPF C
+ * filters of plugins (<pwru/bpf/filter.bpf.h> includes it unless a full
+ * vmlinux.h came first).
  *
  * Only the fields pwru reads, each marked preserve_access_index so that
  * libbpf relocates every access against the running kernel's BTF (CO-RE).
@@ -83,6 +85,12 @@ struct sk_buff {
 	unsigned int len;
 	unsigned int data_len;
 	__u16 mac_len;
+	__u16 hdr_len;
+	__u32 priority;
+	int skb_iif;
+	__u32 hash;
+	__u16 vlan_tci;
+	__u16 queue_mapping;
 	__u32 mark;
 	__be16 protocol;
 	__u16 transport_header;
