@@ -3,11 +3,12 @@
 # filter-trace-tc-xdp (cilium/pwru CI #11): --filter-trace-tc --filter-trace-xdp with the
 # test programs of tests/vm/progs/tcxdp.bpf.c (built with BTF) on the server's veth end:
 # pwru_test_tc on clsact ingress (it sets mark 0x7c on IPv4) and pwru_test_xdp as XDP.
-# The client pings the server; every echo request must show up as an event of each program
-# named the way kallsyms names it, bpf_prog_<tag>_<name>[bpf], with cilium/pwru's (tc) /
-# (xdp) suffix and the ping's tuple, on the server's device. XDP events have no mark and
-# no protocol; both count the Ethernet header in LEN (84 bytes of IPv4 + 14): cls_bpf
-# pushes the MAC header back before an ingress program runs, and skb->len counts it then.
+# The client pings the server's two addresses: each echo request to 198.51.100.10 (the pcap
+# filter's) must show up as an event of each program, named the way kallsyms names it,
+# bpf_prog_<tag>_<name>[bpf], with cilium/pwru's (tc) / (xdp) suffix and the ping's tuple,
+# on the server's device; none to 203.0.113.10 (through the same programs) may. XDP events
+# have no mark and no protocol; both count the Ethernet header in LEN (84 bytes of IPv4 +
+# 14): cls_bpf pushes the MAC header back before an ingress program runs.
 . /vm/lib.sh
 vm_topology 198.51.100.1 198.51.100.10
 obj=/vm/progs/tcxdp.bpf.o
@@ -17,6 +18,8 @@ out=$(ip netns exec "$VM_NSS" /usr/sbin/tc filter add dev "$VM_DEVS" ingress bpf
 	vm_fail "tc filter add ... bpf da obj $obj sec tc failed: $out"
 out=$(ip -n "$VM_NSS" link set dev "$VM_DEVS" xdp obj "$obj" sec xdp 2>&1) ||
 	vm_fail "ip link set $VM_DEVS xdp obj $obj failed: $out"
+ip -n "$VM_NSC" addr add 203.0.113.1/24 dev "$VM_DEVC" || vm_fail "addr 203.0.113.1"
+ip -n "$VM_NSS" addr add 203.0.113.10/24 dev "$VM_DEVS" || vm_fail "addr 203.0.113.10"
 ifidx=$(ip -n "$VM_NSS" -o link show "$VM_DEVS" | sed -n 's/^\([0-9]*\):.*/\1/p')
 ns_srv=$(ip netns exec "$VM_NSS" stat -L -c %i /proc/self/ns/net)
 
@@ -24,6 +27,8 @@ vm_pwru_start --filter-trace-tc --filter-trace-xdp 'icmp and dst host 198.51.100
 grep -q 'listening for events (.*, 1 tc and 1 XDP programs' "$VM_TMP/pwru.err" ||
 	vm_fail "pwru did not say it traces 1 tc and 1 XDP program: $(grep -m1 listening "$VM_TMP/pwru.err")"
 vm_ping "$VM_NSC" 198.51.100.10 3 "$VM_DEVC" || vm_fail "ping 198.51.100.10 failed"
+# Through the same programs to an address the pcap filter rejects: no event at all.
+vm_ping "$VM_NSC" 203.0.113.10 2 "$VM_DEVC" || vm_fail "ping 203.0.113.10 failed"
 sleep 0.5
 vm_pwru_stop
 vm_expect_header
@@ -47,6 +52,7 @@ bad=$(grep -E -- "$xdpre" "$VM_PWRU_OUT" |
 vm_expect "^0x[0-9a-f]+ +[0-9]+ +[^ ]+ +$ns_srv +7c .*$tuple [a-z_]" "a kernel function after the tc program with mark 7c"
 bad=$(grep -E -- "$tcre" "$VM_PWRU_OUT" | awk '$5 != "0"' | head -n 1)
 [ -z "$bad" ] || vm_fail "a (tc) event with a mark: the event must be taken before the program runs: $bad"
+vm_expect_none '203\.0\.113\.' 'a packet the pcap filter rejects'
 # The filter names the destination: the replies must not show up (in any program).
 vm_expect_none '198\.51\.100\.10:0->198\.51\.100\.1:0' 'an echo reply'
 # XDP runs before the stack builds its skb: the first (xdp) event comes before the first
