@@ -692,3 +692,170 @@ PWRU_KPROBE(2)
 PWRU_KPROBE(3)
 PWRU_KPROBE(4)
 PWRU_KPROBE(5)
+
+/*
+ * ---- tc and XDP programs (--filter-trace-tc, --filter-trace-xdp) ----------
+ *
+ * fentry entries on the entry function of loaded BPF programs. The core
+ * loads these two once each as templates (attached to nothing) and then
+ * one copy per traced program, with the copy's probe id spliced into
+ * pwru_prog_probe_id() (core/attach/prog_tracer.cpp). Not loaded unless the
+ * flags ask for them.
+ *
+ * The entry's first argument is the program's context, which the verifier
+ * hands over as the kernel object behind it: struct sk_buff for tc,
+ * struct xdp_buff for XDP. It is read as a plain number (a helper read of
+ * the context slot), since everything after it reads through CO-RE probe
+ * reads and passes the address on as a number.
+ */
+struct xdp_rxq_info {
+	struct net_device *dev;
+} __attribute__((preserve_access_index));
+
+struct xdp_buff {
+	void *data;
+	void *data_end;
+	struct xdp_rxq_info *rxq;
+} __attribute__((preserve_access_index));
+
+/* The probe id of this copy; the template's body is a marker. */
+static __noinline __u32 pwru_prog_probe_id(void)
+{
+	__u64 id;
+
+	asm volatile("%[id] = %[magic] ll" : [id] "=r"(id) : [magic] "i"(PWRU_SPLICE_MAGIC_PROG_PROBE));
+	return (__u32)id;
+}
+
+static __always_inline __u64 fentry_arg0(void *ctx)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), ctx);
+	return v;
+}
+
+SEC("fentry/pwru_tc")
+int pwru_fentry_tc(void *ctx)
+{
+	struct sk_buff *skb = (void *)fentry_arg0(ctx);
+
+	return handle_skb(ctx, skb, PWRU_PKT_SLOT_TC, pwru_prog_probe_id(), 0, 0, false, 0);
+}
+
+/*
+ * An XDP buffer, as cilium/pwru shows it: the device is rxq->dev, there is
+ * no mark and no protocol, the length is data_end - data and the bytes
+ * start at the Ethernet header. The filters that apply are the pcap filter
+ * (its Ethernet form), the namespace and the interface; --filter-mark and a
+ * plugin's BPF C filter judge skbs and do not apply (as in cilium/pwru,
+ * where the mark filter skips XDP too).
+ */
+static __always_inline int handle_xdp(void *ctx, struct xdp_buff *xdp, __u32 probe_id)
+{
+	struct net_device *dev = NULL;
+	struct pwru_kevent *e;
+	struct pwru_pkt *pkt = NULL;
+	struct pwru_cap cap = {};
+	unsigned char *data, *data_end;
+	__u32 slot = PWRU_PKT_SLOT_XDP;
+	__u32 netns = 0;
+	__s64 len;
+
+	if (!xdp)
+		return 0;
+	dev = BPF_CORE_READ(xdp, rxq, dev);
+	if (CFG.filter_netns) {
+		netns = dev ? dev_netns(dev) : 0;
+		if (netns != CFG.netns)
+			return 0;
+	}
+	if (CFG.filter_ifindex) {
+		if (!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex)
+			return 0;
+	}
+	data = BPF_CORE_READ(xdp, data);
+	data_end = BPF_CORE_READ(xdp, data_end);
+	len = data_end - data;
+	if (len < 0)
+		len = 0;
+
+	if (CFG.filter_pcap || CFG.output_tuple || CFG.output_packet) {
+		__u32 n = len > PWRU_PKT_BUF ? PWRU_PKT_BUF : len;
+
+		pkt = bpf_map_lookup_elem(&pwru_pkt, &slot);
+		if (!pkt)
+			return 0;
+		cap.l2 = true;
+		cap.wirelen = len;
+		asm volatile("%[n] &= 0x3ff" : [n] "+r"(n));
+		if (n <= PWRU_PKT_BUF && bpf_probe_read_kernel(pkt->data, n, data) == 0)
+			cap.caplen = n;
+	}
+	if (CFG.filter_pcap && pkt) {
+		if (!pwru_pcap_l2(pkt->data, cap.caplen, cap.wirelen))
+			return 0;
+	}
+
+	if (CFG.output_packet && CFG.output_stack)
+		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_PKT_BUF + PWRU_STACK_BYTES, 0);
+	else if (CFG.output_packet)
+		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_PKT_BUF, 0);
+	else if (CFG.output_stack)
+		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_STACK_BYTES, 0);
+	else
+		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+
+	e->ts = bpf_ktime_get_ns();
+	e->skb = (__u64)xdp;
+	e->probe_id = probe_id;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->caplen = cap.caplen;
+	if (CFG.output_packet && e->caplen > CFG.snaplen)
+		e->caplen = CFG.snaplen;
+	e->wirelen = cap.wirelen;
+	e->flags |= PWRU_KEV_L2;
+	if (CFG.output_stack) {
+		void *stack = (void *)(e + 1) + (CFG.output_packet ? PWRU_PKT_BUF : 0);
+		long n = bpf_get_stack(ctx, stack, PWRU_STACK_BYTES, 0);
+
+		if (n > 0) {
+			e->stack_bytes = n;
+			e->flags |= PWRU_KEV_STACK;
+		}
+	}
+	if (CFG.output_meta) {
+		e->flags |= PWRU_KEV_META;
+		e->netns = CFG.filter_netns ? netns : (dev ? dev_netns(dev) : 0);
+		e->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+		e->mtu = dev ? BPF_CORE_READ(dev, mtu) : 0;
+		e->len = len;
+	}
+	if (CFG.output_tuple && pkt) {
+		e->flags |= PWRU_KEV_TUPLE;
+		parse_tuple(pkt, &cap, &e->tuple);
+	}
+	if (CFG.output_packet && pkt) {
+		__u32 n = CFG.snaplen;
+
+		if (n > PWRU_PKT_BUF)
+			n = PWRU_PKT_BUF;
+		e->flags |= PWRU_KEV_PACKET;
+		bpf_probe_read_kernel((void *)(e + 1), n, pkt->data);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fentry/pwru_xdp")
+int pwru_fentry_xdp(void *ctx)
+{
+	return handle_xdp(ctx, (void *)fentry_arg0(ctx), pwru_prog_probe_id());
+}

@@ -16,12 +16,17 @@
 /* Bytes of packet the kernel side copies per hit (filters and tuple read them). */
 #define PWRU_PKT_BUF 512
 /* Per-CPU packet buffers: one per entry program, so nesting never shares one. */
-#define PWRU_PKT_SLOTS 16
+#define PWRU_PKT_SLOTS 18
+/* Slots of the fentry entries on tc and XDP programs (--filter-trace-tc/-xdp). */
+#define PWRU_PKT_SLOT_TC 16
+#define PWRU_PKT_SLOT_XDP 17
 
 /* Markers the splicer (core/bpf/splice.cpp) looks for in stub bodies. */
 #define PWRU_SPLICE_MAGIC_PCAP_L2 0x70777275ca9e0002ULL
 #define PWRU_SPLICE_MAGIC_PCAP_L3 0x70777275ca9e0003ULL
 #define PWRU_SPLICE_MAGIC_TP_COOKIE 0x70777275ca9e0010ULL
+/* --filter-trace-tc/-xdp: the probe id of one fentry copy (core/attach/prog_tracer.cpp). */
+#define PWRU_SPLICE_MAGIC_PROG_PROBE 0x70777275ca9e0011ULL
 
 /* Raw tracepoint cookie layout (core/attach/tracepoint_backend.cpp builds it). */
 #define PWRU_COOKIE_PROBE_MASK 0xffffffffULL

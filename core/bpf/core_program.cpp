@@ -46,10 +46,12 @@ int prepare_load(struct bpf_program* prog, struct bpf_prog_load_opts* opts, long
   if (job == nullptr) return 0;
   const bool capture = job->capture_raw_tp && bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT;
   const bool zero_cookie = job->zero_tp_cookie && bpf_program__type(prog) == BPF_PROG_TYPE_RAW_TRACEPOINT;
-  if (job->bodies.empty() && !capture && !zero_cookie) return 0;
+  // The fentry templates (--filter-trace-tc/-xdp) are kept for their copies.
+  const bool capture_fentry = bpf_program__type(prog) == BPF_PROG_TYPE_TRACING;
+  if (job->bodies.empty() && !capture && !zero_cookie && !capture_fentry) return 0;
   // Keeps what the kernel is about to get, after any splicing.
   auto keep = [&](const ProgramImage& img) {
-    if (!capture) return;
+    if (!capture && !capture_fentry) return;
     CapturedProgram& c = job->captured[bpf_program__name(prog)];
     c.image = img;
     c.btf_fd = opts->prog_btf_fd;
@@ -103,6 +105,8 @@ void register_handler_once() {
         {"raw_tp/pwru", BPF_PROG_TYPE_RAW_TRACEPOINT, static_cast<bpf_attach_type>(0)},
         {"kprobe/pwru", BPF_PROG_TYPE_KPROBE, static_cast<bpf_attach_type>(0)},
         {"kprobe.multi/pwru", BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI},
+        {"fentry/pwru_tc", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY},
+        {"fentry/pwru_xdp", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY},
     };
     for (const auto& k : kinds) {
       int id = libbpf_register_prog_handler(k.sec, k.type, k.attach, &o);
@@ -188,6 +192,18 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
                        skel->progs.pwru_kmulti_4, skel->progs.pwru_kmulti_5};
   for (auto* p : km) bpf_program__set_autoload(p, po.want_kprobe_multi);
 
+  // The fentry templates: verified against the first program to trace
+  // (libbpf finds the function in that program's BTF), never attached.
+  auto fentry_template = [&](bpf_program* p, const std::optional<ProgramOptions::FentryTarget>& t) {
+    bpf_program__set_autoload(p, t.has_value());
+    if (!t) return;
+    int e = bpf_program__set_attach_target(p, t->prog_fd, t->func.c_str());
+    if (e != 0) throw Error(sys_error("setting the attach target of " + std::string(bpf_program__name(p)) +
+                                      " to " + t->func, e) + log.tail());
+  };
+  fentry_template(skel->progs.pwru_fentry_tc, po.tc_template);
+  fentry_template(skel->progs.pwru_fentry_xdp, po.xdp_template);
+
   job.capture_raw_tp = po.want_raw_tp && po.raw_tp_instances;
   job.zero_tp_cookie = job.capture_raw_tp;
   g_job = &job;
@@ -255,6 +271,62 @@ int CoreProgram::load_raw_tp_instance(int k, uint64_t cookie) const {
     throw Error(sys_error("loading a per-tracepoint program", err) + "\n" + v.substr(cut));
   }
   return fd;
+}
+
+int CoreProgram::load_fentry_copy(FentryKind kind, int target_fd, uint32_t btf_id, uint32_t probe_id,
+                                  std::string* why) const {
+  const char* name = kind == FentryKind::kTc ? "pwru_fentry_tc" : "pwru_fentry_xdp";
+  auto it = captured_.find(name);
+  if (it == captured_.end()) {
+    *why = std::string("internal: ") + name + " was not loaded as a template";
+    return -EINVAL;
+  }
+  ProgramImage img = it->second.image;
+  if (!splice(img, PWRU_SPLICE_MAGIC_PROG_PROBE, constant_body(static_cast<int32_t>(probe_id)))) {
+    *why = std::string("internal: ") + name + " has no probe id stub";
+    return -EINVAL;
+  }
+  LIBBPF_OPTS(bpf_prog_load_opts, o);
+  o.expected_attach_type = BPF_TRACE_FENTRY;
+  o.attach_prog_fd = static_cast<uint32_t>(target_fd);
+  o.attach_btf_id = btf_id;
+  o.prog_btf_fd = it->second.btf_fd;
+  if (o.prog_btf_fd > 0 && img.func_info.count() > 0) {
+    o.func_info = img.func_info.bytes.data();
+    o.func_info_rec_size = img.func_info.rec_size;
+    o.func_info_cnt = static_cast<uint32_t>(img.func_info.count());
+  }
+  if (o.prog_btf_fd > 0 && img.line_info.count() > 0) {
+    o.line_info = img.line_info.bytes.data();
+    o.line_info_rec_size = img.line_info.rec_size;
+    o.line_info_cnt = static_cast<uint32_t>(img.line_info.count());
+  }
+  const char* short_name = kind == FentryKind::kTc ? "pwru_tc" : "pwru_xdp";
+  int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, short_name, "Dual BSD/GPL", img.insns.data(), img.insns.size(), &o);
+  if (fd >= 0) return fd;
+  const int err = errno;
+  *why = errno_text(err);
+  if (err == EACCES || err == EINVAL) {
+    // The verifier's verdict, from a second try with its log.
+    std::vector<char> vlog(1 << 16);
+    o.log_buf = vlog.data();
+    o.log_size = static_cast<uint32_t>(vlog.size());
+    o.log_level = 1;
+    int fd2 = bpf_prog_load(BPF_PROG_TYPE_TRACING, short_name, "Dual BSD/GPL", img.insns.data(), img.insns.size(), &o);
+    if (fd2 >= 0) return fd2;
+    std::string v(vlog.data());
+    size_t cut = v.size();
+    for (int lines = 0; lines < 12 && cut > 0; ++lines) {
+      size_t nl = v.rfind('\n', cut - 1);
+      if (nl == std::string::npos) {
+        cut = 0;
+        break;
+      }
+      cut = nl;
+    }
+    if (!v.empty()) *why += "\n" + v.substr(cut);
+  }
+  return -err;
 }
 
 CoreProgram::~CoreProgram() { pwru_bpf__destroy(skel_); }

@@ -42,7 +42,20 @@ struct ProgramOptions {
   std::vector<uint8_t> linked_object;
   bool want_kprobe = false;        // load the kprobe entries
   bool want_kprobe_multi = false;  // load the kprobe.multi entries
+  // --filter-trace-tc / --filter-trace-xdp: load the fentry entry for tc
+  // (XDP) programs as a template, verified against this program's entry
+  // function and never attached; load_fentry_copy() makes the copies that
+  // are. Unset: the entry is not loaded.
+  struct FentryTarget {
+    int prog_fd = -1;
+    std::string func;
+  };
+  std::optional<FentryTarget> tc_template;
+  std::optional<FentryTarget> xdp_template;
 };
+
+// The fentry entries (ProgramOptions::tc_template / xdp_template).
+enum class FentryKind { kTc, kXdp };
 
 // A program as the kernel got it, kept to load variants of it later.
 struct CapturedProgram {
@@ -74,6 +87,12 @@ class CoreProgram {
   // kprobe / kprobe.multi entry whose skb is argument k (k = 1..5).
   int kprobe_fd(int k) const;
   int kprobe_multi_fd(int k) const;
+  // A copy of the tc or XDP fentry entry for the program `target_fd`
+  // whose entry function is BTF type `btf_id` in that program's BTF, with
+  // `probe_id` built in. Returns the new program fd (owned by the caller),
+  // or -errno with the verifier's last lines in *why.
+  int load_fentry_copy(FentryKind kind, int target_fd, uint32_t btf_id, uint32_t probe_id,
+                       std::string* why) const;
   int events_fd() const;
   // Events that did not fit in the ring buffer, per CPU.
   std::vector<uint64_t> lost_per_cpu() const;

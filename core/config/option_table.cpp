@@ -96,9 +96,9 @@ const OptionSpec kOptionTable[] = {
      .field = &Options::filter_track_bpf_helpers, .group = kProbes,
      .help = "also trace the BPF helpers and kfuncs loaded BPF programs call", .availability = kNotYet},
     {.flag = "--filter-trace-tc", .table = "probe", .key = "trace-tc", .field = &Options::filter_trace_tc,
-     .group = kProbes, .help = "also trace loaded tc BPF programs", .availability = kNotYet},
+     .group = kProbes, .help = "also trace the tc BPF programs loaded now (fentry; those with BTF)"},
     {.flag = "--filter-trace-xdp", .table = "probe", .key = "trace-xdp", .field = &Options::filter_trace_xdp,
-     .group = kProbes, .help = "also trace loaded XDP programs", .availability = kNotYet},
+     .group = kProbes, .help = "also trace the XDP programs loaded now (fentry; those with BTF)"},
     // Tracking: follow a packet after it stops matching.
     {.flag = "--filter-track-skb", .table = "track", .key = "skb", .field = &Options::filter_track_skb,
      .group = kTracking, .help = "keep tracing an skb that matched once (after NAT, decapsulation, ...)",

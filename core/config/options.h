@@ -51,8 +51,8 @@ struct Options {
   uint32_t filter_kprobe_batch = 10;  // --filter-kprobe-batch: concurrent kprobe attach/detach
   std::vector<std::string> filter_non_skb_funcs;  // not available yet
   bool filter_track_bpf_helpers = false;          // not available yet
-  bool filter_trace_tc = false;                   // not available yet
-  bool filter_trace_xdp = false;                  // not available yet
+  bool filter_trace_tc = false;
+  bool filter_trace_xdp = false;
   // Tracking
   bool filter_track_skb = false;              // not available yet
   bool filter_track_skb_by_stackid = false;   // not available yet

@@ -31,10 +31,12 @@
 #include <toml++/toml.h>
 
 #include "attach/backend.h"
+#include "attach/prog_tracer.h"
 #include "bpf/core_program.h"
 #include "bpf/libbpf_log.h"
 #include "decode/decoder.h"
 #include "decode/resolvers.h"
+#include "kernel/bpf_progs.h"
 #include "kernel/btf.h"
 #include "kernel/features.h"
 #include "kernel/kallsyms.h"
@@ -505,6 +507,25 @@ int run(const config::Options& opts) {
   }
 
   // 2. The kernel: BTF, features, probe set, backend.
+  // tc and XDP programs (--filter-trace-tc/-xdp): fentry on each, so this
+  // kernel must load fentry programs; asked before anything is loaded or
+  // announced.
+  std::optional<attach::ProgTracer> tracer;
+  if (opts.filter_trace_tc || opts.filter_trace_xdp) {
+    const std::string flags = opts.filter_trace_tc && opts.filter_trace_xdp ? "--filter-trace-tc/--filter-trace-xdp"
+                              : opts.filter_trace_tc                       ? "--filter-trace-tc"
+                                                                           : "--filter-trace-xdp";
+    if (auto f = kernel::probe_fentry(); !f.ok)
+      throw UsageError(flags + ": this kernel does not let pwru attach fentry programs to BPF programs (" + f.why +
+                       ")");
+    tracer.emplace(opts.filter_trace_tc, opts.filter_trace_xdp,
+                   [](const std::string& line) { spdlog::debug("{}", line); });
+    if (opts.filter_trace_tc && tracer->count(bpf::FentryKind::kTc) == 0)
+      spdlog::info("--filter-trace-tc: no tc program with BTF is loaded; none is traced");
+    if (opts.filter_trace_xdp && tracer->count(bpf::FentryKind::kXdp) == 0)
+      spdlog::info("--filter-trace-xdp: no XDP program with BTF is loaded; none is traced");
+  }
+
   auto btf = kernel::KernelBtf::load(opts.kernel_btf);
   kernel::KernelFeatures base_features;
   // The kprobe backends also need the function scan (available_filter_
@@ -622,22 +643,36 @@ int run(const config::Options& opts) {
   po.want_kprobe_multi = choice.kind == attach::BackendKind::kKprobeMulti;
   if (want_caller && choice.kind == attach::BackendKind::kTracepoint)
     spdlog::warn("--output-caller needs a kprobe backend; the tracepoint backend has no caller");
+  if (tracer) {
+    po.tc_template = tracer->template_target(bpf::FentryKind::kTc);
+    po.xdp_template = tracer->template_target(bpf::FentryKind::kXdp);
+  }
   auto prog = bpf::CoreProgram::load(po);
 
   // 4. Attach. From here on every exit path detaches (RAII: the backend
-  //    dies before the program).
+  //    dies before the program). tc/XDP programs first, as cilium/pwru
+  //    does: their probe ids follow the backend's.
   SignalGate signals;
+  std::vector<attach::Probe> probes = backend->probes();
+  if (tracer) {
+    const auto first = static_cast<uint32_t>(probes.size());
+    auto more = tracer->probes();
+    probes.insert(probes.end(), more.begin(), more.end());
+    tracer->attach(*prog, first);
+    spdlog::debug("attached fentry to {} tc and {} XDP programs", tracer->count(bpf::FentryKind::kTc),
+                  tracer->count(bpf::FentryKind::kXdp));
+  }
   backend->attach(*prog);
   spdlog::debug("attached {} {} probes", backend->attached(), backend->name());
 
-  decode::Decoder decoder(backend->probes(), btf->drop_reasons(), mono_to_wall_offset());
+  decode::Decoder decoder(probes, btf->drop_reasons(), mono_to_wall_offset());
   if (want_netns_names) decoder.enable_netns_names();
   if (want_caller || opts.output_stack)
     decoder.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()));
   decoder.set_record_regions(po.cfg.output_packet != 0, po.cfg.output_stack != 0);
-  probe_abi.resize(backend->probes().size());
+  probe_abi.resize(probes.size());
   for (size_t i = 0; i < probe_abi.size(); ++i) {
-    const auto& p = backend->probes()[i];
+    const auto& p = probes[i];
     probe_abi[i] = pwru_probe_v1{sizeof(pwru_probe_v1), p.kind, p.name.c_str(), p.addr};
     probe_ptrs.push_back(&probe_abi[i]);
   }
@@ -667,7 +702,11 @@ int run(const config::Options& opts) {
   epoll_ctl(ep.get(), EPOLL_CTL_ADD, signals.fd(), &ev);
 
   if (!opts.ready_file.empty()) touch_ready_file(opts.ready_file);
-  spdlog::info("listening for events ({} {} probes; Ctrl-C to stop)", backend->attached(), backend->name());
+  std::string traced;
+  if (tracer)
+    traced = ", " + std::to_string(tracer->count(bpf::FentryKind::kTc)) + " tc and " +
+             std::to_string(tracer->count(bpf::FentryKind::kXdp)) + " XDP programs";
+  spdlog::info("listening for events ({} {} probes{}; Ctrl-C to stop)", backend->attached(), backend->name(), traced);
 
   // 5. The event loop: sleeps in epoll until the kernel has records or a
   //    signal arrives; flushes sinks when the stream goes quiet.
@@ -699,6 +738,7 @@ int run(const config::Options& opts) {
 
   // 6. Teardown: detach first, then drain what the kernel already emitted.
   if (signo != 0) spdlog::info("received {}, exiting", strsignal(signo));
+  if (tracer) tracer->detach();
   backend->detach();
   if (!pump.done() && !pump.broken_pipe()) {
     try {

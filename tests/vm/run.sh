@@ -267,7 +267,7 @@ mkcpio() {
 	(cd "$1" && find . -mindepth 1 -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) >"$2"
 }
 
-tools_key=$( { dpkg-query -W busybox-static iproute2 iptables curl libc6 2>/dev/null; echo layout-1; } | sha1sum | cut -c1-12)
+tools_key=$( { dpkg-query -W busybox-static iproute2 iptables curl libc6 2>/dev/null; echo layout-2; } | sha1sum | cut -c1-12)
 tools_cpio="$cache/tools-$tools_key.cpio"
 t_tools=cached
 if [ ! -f "$tools_cpio" ]; then
@@ -281,6 +281,7 @@ if [ ! -f "$tools_cpio" ]; then
 	ln -s ../run "$tr/var/run"
 	cp /bin/busybox "$tr/usr/bin/busybox"
 	cp /usr/sbin/ip "$tr/usr/sbin/ip"
+	cp /usr/sbin/tc "$tr/usr/sbin/tc"
 	cp /usr/bin/curl "$tr/usr/bin/curl"
 	for x in xtables-nft-multi xtables-legacy-multi; do
 		[ -x "/usr/sbin/$x" ] || die "/usr/sbin/$x not found (package iptables)"
@@ -296,7 +297,7 @@ if [ ! -f "$tools_cpio" ]; then
 	[ -d "$xtdir" ] || die "$xtdir not found (package iptables)"
 	mkdir -p "$tr$xtdir"
 	cp "$xtdir"/*.so "$tr$xtdir/"
-	copy_libs "$tr" /usr/sbin/ip /usr/bin/curl /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi "$xtdir"/*.so
+	copy_libs "$tr" /usr/sbin/ip /usr/sbin/tc /usr/bin/curl /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi "$xtdir"/*.so
 	# busybox applets for everything not copied from Debian.
 	while read -r applet; do
 		case $applet in
@@ -335,6 +336,12 @@ if compgen -G "$build_dir/tests/vm-plugins/*.so" >/dev/null; then
 	chmod 755 "$pr/pwru/test-plugins"
 	chmod go-w "$pr"/pwru/test-plugins/*.so
 fi
+# The tc and XDP programs (tests/vm/progs, built with BTF into build/tests/vm-progs) the
+# filter-trace-tc-xdp scenario attaches.
+if compgen -G "$build_dir/tests/vm-progs/*.bpf.o" >/dev/null; then
+	mkdir -p "$pr/vm/progs"
+	cp "$build_dir"/tests/vm-progs/*.bpf.o "$pr/vm/progs/"
+fi
 install -m 755 "$here/guest/init" "$pr/init"
 cp "$here/guest/runner.sh" "$here/guest/lib.sh" "$pr/vm/"
 cp "$expect_file" "$pr/vm/expect.txt"
@@ -343,7 +350,7 @@ mkcpio "$pr" "$work/pwru.cpio" || die "cpio of pwru failed"
 
 # The kernel modules the scenarios need, with their dependencies (in load order). The
 # legacy iptables modules load only when iptables-nft does not work (guest/init).
-modules_wanted=(veth nf_tables nft_compat x_tables xt_tcpudp)
+modules_wanted=(veth nf_tables nft_compat x_tables xt_tcpudp sch_ingress cls_bpf)
 modules_legacy=(ip_tables iptable_filter ip6_tables ip6table_filter)
 
 # add_modules KERNEL KROOT LIST MODULE...: copy (decompressed) MODULEs and their
