@@ -49,28 +49,42 @@ awk '/^OPTIONS$/ {on = 1; next} /^[A-Z]/ {on = 0}
 		tag = substr($0, 8); n = split(tag, w, " ")
 		for (i = 1; i <= n; i++) { f = w[i]; sub(/,$/, "", f); if (f ~ /^-/) print g "\t" f; else break }
 	}' "$tmp/man.txt" >"$tmp/man.flags"
-while IFS=$'\t' read -r group flag; do
-	grep -qxF "$group	$flag" "$tmp/man.flags" || fail "$flag (--help group $group) is not an entry of group $group in OPTIONS"
-done <"$tmp/help.flags"
-while IFS=$'\t' read -r group flag; do
-	grep -qxF "$group	$flag" "$tmp/help.flags" || fail "the man page has $flag ($group), --help does not"
-done <"$tmp/man.flags"
+# Both lists as sets (bash builtins only: this machine spawns processes slowly).
+declare -A in_help in_man
+while IFS=$'\t' read -r group flag; do in_help["$group	$flag"]=1; done <"$tmp/help.flags"
+while IFS=$'\t' read -r group flag; do in_man["$group	$flag"]=1; done <"$tmp/man.flags"
+for k in "${!in_help[@]}"; do
+	[ -n "${in_man[$k]:-}" ] || fail "${k#*	} (--help group ${k%%	*}) is not an entry of group ${k%%	*} in OPTIONS"
+done
+for k in "${!in_man[@]}"; do
+	[ -n "${in_help[$k]:-}" ] || fail "the man page has ${k#*	} (${k%%	*}), --help does not"
+done
 help_groups=$(grep -E '^[A-Z][A-Za-z ]*:$' "$tmp/help.txt" | sed 's/:$//' | paste -sd'|')
 man_groups=$(awk '/^OPTIONS$/ {on = 1; next} /^[A-Z]/ {on = 0} on && /^   [A-Z]/ {print substr($0, 4)}' "$tmp/man.txt" |
 	paste -sd'|')
 [ "$help_groups" = "$man_groups" ] || fail "groups differ: --help '$help_groups', man page '$man_groups'"
 
-# entry FLAG: the text of FLAG's OPTIONS entry (tag line to the next tag), joined.
-entry() {
-	awk -v f="$1" '/^OPTIONS$/ {on = 1; next} /^[A-Z]/ {on = 0}
-		on && /^   [A-Z]/ {cur = 0}
-		on && /^       [-a-z]/ { split(substr($0, 8), w, " "); sub(/,$/, "", w[1]); cur = (w[1] == f || w[2] == f) }
-		on && cur {print}' "$tmp/man.txt" | tr -s ' \n' ' '
-}
+# Each flag's OPTIONS entry (tag line to the next tag), joined on one line,
+# and each flag's --help line.
+declare -A entry_of help_of
+while IFS=$'\t' read -r flag text; do entry_of[$flag]=$text; done < <(
+	awk '/^OPTIONS$/ {on = 1; next} /^[A-Z]/ {if (on) flush(); on = 0; cur = ""}
+		on && /^   [A-Z]/ {flush(); cur = ""; next}
+		on && /^       [-a-z]/ {
+			flush(); split(substr($0, 8), w, " "); cur = w[1]; sub(/,$/, "", cur)
+			if (w[2] ~ /^--/) cur = w[2]  # "-h, --help"
+			text = ""; next
+		}
+		on && cur != "" {gsub(/^ +/, ""); gsub(/  +/, " "); text = text " " $0}
+		function flush() { if (cur != "") print cur "\t" text; cur = "" }' "$tmp/man.txt")
+while IFS= read -r line; do
+	read -r first _ <<<"$line"
+	help_of[${first#-h,}]=$line
+done < <(grep -E '^  (-h,)?--' "$tmp/help.txt")
 notyet=0
-while read -r flag; do
-	line=$(grep -E "^  (-h,)?$flag( |$)" "$tmp/help.txt")
-	text=$(entry "$flag")
+for flag in "${!help_of[@]}"; do
+	line=${help_of[$flag]} text=${entry_of[$flag]:-}
+	[ -n "$text" ] || { fail "$flag: no entry text"; continue; }
 	if [[ $line == *"[not available in this build yet]"* ]]; then
 		notyet=$((notyet + 1))
 		[[ $text == *"[not available in this build yet]"* ]] || fail "$flag: not marked as not available yet"
@@ -81,7 +95,7 @@ while read -r flag; do
 		d=${BASH_REMATCH[1]}
 		[[ $text == *"Default: $d."* || $text == *"(default $d)"* ]] || fail "$flag: default '$d' of --help is not in its entry"
 	fi
-done < <(cut -f2 "$tmp/help.flags" | grep -- '^--')
+done
 [ "$notyet" -ge 1 ] || fail "--help marks no flag as not available yet (the check would prove nothing)"
 
 "$pwru" --list-presets | awk 'NR > 1 && NF == 2 {print $1}' >"$tmp/presets"
