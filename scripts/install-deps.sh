@@ -6,11 +6,14 @@ set -euo pipefail
 
 PACKAGES=(
 	# build
-	build-essential cmake pkg-config clang llvm bpftool
+	build-essential cmake ninja-build pkg-config clang llvm bpftool
 	libbpf-dev libelf-dev zlib1g-dev libpcap-dev libboost-dev libtomlplusplus-dev
 	libspdlog-dev libfmt-dev libcli11-dev libre2-dev
 	# tests and benchmarks
 	libgtest-dev libgmock-dev libbenchmark-dev
+	# the man page (groff renders it, man finds it) and the .deb packages
+	# (cpack -G DEB runs dpkg-shlibdeps, which needs dpkg-dev and file)
+	groff-base man-db dpkg-dev file
 	# runtime tests and the demo (iputils-ping: ping in the runtime tests)
 	iproute2 iptables nftables iputils-ping curl jq tshark util-linux procps
 	# the VM stage (tests/vm/run.sh: qemu, busybox initramfs, kernel modules)

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Run every test pwru has, non-interactively (this is what CI runs, as root):
 #   1. install missing packages          (scripts/install-deps.sh)
-#   2. build build/ and run all of CTest (labels unit, kernel, runtime; kernel and runtime
-#      tests need root)
+#   2. build build/ and run all of CTest (labels unit, docs, sdk, kernel, runtime, package;
+#      kernel, runtime and package tests need root; package builds the .debs in build/package,
+#      installs, uses and purges them)
 #   3. build build-asan/ (ASan + UBSan) and run the unit tests there
 #   4. the kernel-VM tests, if tests/vm/run.sh exists
 # Every stage runs even when an earlier one failed; the exit status is non-zero if any

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The command line: CLI11 gets one flag per row of the option table
 // (option_table.cpp), plus the flags that are about this invocation rather
-// than the trace (--config, --print-config, --list-plugins, --sink). The
+// than the trace (--config, --print-config, --list-presets, --list-plugins,
+// --plugin-doc, --sink). The same App prints --help and, through
+// describe_command_line(), feeds the man page and the bash completion. The
 // effective Options are built in one direction: defaults, then the --config
 // file, then every flag that was given (the command line wins).
 #include <CLI/CLI.hpp>
@@ -10,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "config/cli.h"
 #include "config/config_file.h"
 #include "config/option_table.h"
 #include "config/options.h"
@@ -94,10 +97,22 @@ PluginConfig sink_from_flag(const std::string& s) {
   return pc;
 }
 
-}  // namespace
+// Everything CLI11 fills in while parsing, until the file has been read.
+struct CliState {
+  explicit CliState(size_t rows) : raw(rows) {}
+  std::vector<RawValue> raw;  // one per option table row
+  CLI::Option* words_opt = nullptr;
+  std::vector<std::string> words;
+  std::string config;
+  std::vector<std::string> sink_args;
+  bool print_config = false, list_plugins = false, list_presets = false;
+  std::string plugin_doc;
+};
 
-ParseStatus parse_command_line(int argc, char** argv, Options& out) {
-  CLI::App app{"pwru: trace a packet through the Linux kernel (drops, drop reasons, path)", "pwru"};
+// The whole command line: one flag per option table row (in the table's
+// groups) plus the flags about this invocation. --help, the man page and
+// the bash completion (describe_command_line) all read this one App.
+void build_app(CLI::App& app, CliState& st) {
   app.footer(
       "pcap-filter: see \"man 7 pcap-filter\". Every option also has a key in a --config file "
       "(pwru --print-config shows them all).");
@@ -106,12 +121,6 @@ ParseStatus parse_command_line(int argc, char** argv, Options& out) {
 
   const Options defaults;
   const auto rows = option_table();
-  std::vector<RawValue> raw(rows.size());
-  std::vector<std::string> words;
-  std::string config;
-  std::vector<std::string> sink_args;
-  bool print_config = false, list_plugins = false;
-  std::string plugin_doc;
 
   // Help groups: pwru's (filters, probes, tracking, output), then ours
   // (config and plugins), then the odds and ends.
@@ -119,35 +128,98 @@ ParseStatus parse_command_line(int argc, char** argv, Options& out) {
     for (size_t i = 0; i < rows.size(); ++i) {
       if ((rows[i].group == "Misc") != misc) continue;
       if (rows[i].positional())
-        app.add_option(std::string(rows[i].flag), words, std::string(rows[i].help));
+        st.words_opt = app.add_option(std::string(rows[i].flag), st.words, std::string(rows[i].help));
       else
-        add_row(app, rows[i], raw[i], defaults);
+        add_row(app, rows[i], st.raw[i], defaults);
     }
   };
   add_rows(false);
   const std::string cfg = "Config and plugins";
-  app.add_option("--config", config,
+  app.add_option("--config", st.config,
                  "read options and plugin tables from a TOML file, or a preset NAME (e.g. drops); "
                  "flags given here override it")
       ->type_name("FILE|NAME")
       ->group(cfg);
-  app.add_flag("--print-config", print_config,
+  app.add_flag("--print-config", st.print_config,
                "print the effective configuration (file + flags) as a config file, and exit")
       ->group(cfg);
-  app.add_flag("--list-plugins", list_plugins, "list the plugins pwru can load, and exit")->group(cfg);
-  app.add_option("--plugin-doc", plugin_doc,
+  app.add_flag("--list-presets", st.list_presets,
+               "list the presets --config NAME can read (name and file), and exit")
+      ->group(cfg);
+  app.add_flag("--list-plugins", st.list_plugins, "list the plugins pwru can load, and exit")->group(cfg);
+  app.add_option("--plugin-doc", st.plugin_doc,
                  "print a plugin's TOML keys as a [[kind]] table to paste into a config file, and exit "
                  "(NAME, or KIND:NAME when a sink and a filter share the name)")
       ->type_name("[KIND:]NAME")
       ->allow_extra_args(false)
       ->group(cfg);
-  app.add_option("--sink", sink_args,
+  app.add_option("--sink", st.sink_args,
                  "add a sink plugin: PLUGIN (stdout) or PLUGIN:FILE, e.g. --sink json:trace.json "
                  "(repeatable; adds to the config file's [[sink]] tables)")
       ->type_name("PLUGIN[:FILE]")
       ->allow_extra_args(false)  // one value per --sink; later words are the pcap filter
       ->group(cfg);
   add_rows(true);
+}
+
+constexpr const char* kAppDescription = "pwru: trace a packet through the Linux kernel (drops, drop reasons, path)";
+
+}  // namespace
+
+CliModel describe_command_line() {
+  CLI::App app{kAppDescription, "pwru"};
+  CliState st(option_table().size());
+  build_app(app, st);
+  const Options defaults;
+  const auto rows = option_table();
+
+  auto describe = [&](const CLI::Option* opt) {
+    CliOption c;
+    for (const auto& n : opt->get_snames()) c.names.push_back("-" + n);
+    for (const auto& n : opt->get_lnames()) c.names.push_back("--" + n);
+    c.positional = opt->get_positional();
+    if (c.positional) c.names.push_back(opt->get_name());
+    if (opt->get_type_size() != 0) {
+      c.value_name = opt->get_type_name();
+      c.repeatable = opt->get_expected_max() == CLI::detail::expected_max_vector_size;
+    }
+    c.description = opt->get_description();
+    c.help = c.description;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (opt != st.raw[i].opt && !(rows[i].positional() && opt == st.words_opt)) continue;
+      c.spec = &rows[i];
+      c.help = std::string(rows[i].help);
+      if (rows[i].table != "packet") c.default_text = default_text(rows[i], defaults);
+      c.available = rows[i].availability == Availability::kAvailable;
+    }
+    return c;
+  };
+
+  CliModel m;
+  m.description = app.get_description();
+  m.footer = app.get_footer();
+  for (const CLI::Option* opt : app.get_options([](const CLI::Option* o) { return o->get_positional(); }))
+    m.positionals.push_back(describe(opt));
+  // Groups in --help's order (CLI11's Formatter::make_groups).
+  for (const std::string& group : app.get_groups()) {
+    if (group.empty()) continue;  // hidden
+    CliGroup g{group, {}};
+    for (const CLI::Option* opt : app.get_options(
+             [&](const CLI::Option* o) { return o->get_group() == group && o->nonpositional(); }))
+      g.options.push_back(describe(opt));
+    if (!g.options.empty()) m.groups.push_back(std::move(g));
+  }
+  return m;
+}
+
+ParseStatus parse_command_line(int argc, char** argv, Options& out) {
+  CLI::App app{kAppDescription, "pwru"};
+  const auto rows = option_table();
+  CliState st(rows.size());
+  build_app(app, st);
+  const Options defaults;
+  auto& raw = st.raw;
+  auto& words = st.words;
 
   try {
     app.parse(argc, argv);
@@ -163,11 +235,17 @@ ParseStatus parse_command_line(int argc, char** argv, Options& out) {
     throw UsageError(one_line(e.what()));
   }
 
+  if (st.list_presets) {
+    const auto dirs = preset_dirs(exe_dir());
+    std::cout << format_presets(find_presets(dirs), dirs);
+    return ParseStatus::kExitOk;
+  }
+
   // Defaults, then the file, then the flags that were given.
   Options o;
   Origins origins;
-  if (!config.empty()) {
-    o.config_file = resolve_config(config, preset_dirs(exe_dir()));
+  if (!st.config.empty()) {
+    o.config_file = resolve_config(st.config, preset_dirs(exe_dir()));
     load_config_file(o.config_file, o, origins);
   }
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -184,7 +262,7 @@ ParseStatus parse_command_line(int argc, char** argv, Options& out) {
     }
     origins[spec.dotted_key()] = std::string(spec.flag);
   }
-  for (const auto& s : sink_args) o.sinks.push_back(sink_from_flag(s));
+  for (const auto& s : st.sink_args) o.sinks.push_back(sink_from_flag(s));
 
   // Options this build parses but cannot honour yet: never silently ignored.
   for (const auto& spec : rows) {
@@ -194,10 +272,10 @@ ParseStatus parse_command_line(int argc, char** argv, Options& out) {
     throw UsageError(from + ": not available in this build yet");
   }
 
-  o.print_config = print_config;
-  o.list_plugins = list_plugins;
-  o.plugin_doc = plugin_doc;
-  if (print_config) {
+  o.print_config = st.print_config;
+  o.list_plugins = st.list_plugins;
+  o.plugin_doc = st.plugin_doc;
+  if (st.print_config) {
     std::cout << to_toml(o);
     return ParseStatus::kExitOk;
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -121,19 +122,49 @@ std::vector<std::string> preset_dirs(const std::string& exe_dir) {
   return dirs;
 }
 
+std::vector<Preset> find_presets(const std::vector<std::string>& dirs) {
+  std::map<std::string, std::string> found;  // name -> path of the first dir that has it
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec)) {
+      const fs::path& p = it->path();
+      std::error_code fec;
+      if (p.extension() != ".toml" || !fs::is_regular_file(p, fec)) continue;
+      const std::string name = p.stem().string();
+      if (is_preset_name(name)) found.try_emplace(name, p.string());
+    }
+  }
+  std::vector<Preset> out;
+  for (auto& [name, path] : found) out.push_back(Preset{name, path});
+  return out;
+}
+
+std::string format_presets(const std::vector<Preset>& presets, const std::vector<std::string>& dirs) {
+  size_t width = 4;
+  for (const auto& p : presets) width = std::max(width, p.name.size());
+  auto row = [&](const std::string& name, const std::string& path) {
+    return name + std::string(width + 2 - name.size(), ' ') + path + "\n";
+  };
+  std::string s = row("NAME", "PATH");
+  for (const auto& p : presets) s += row(p.name, p.path);
+  std::string where;
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    where += (where.empty() ? "" : ", ") + d + (fs::is_directory(d, ec) ? "" : " (missing)");
+  }
+  return s + "search path: " + (where.empty() ? "(no directories)" : where) + "\n";
+}
+
 std::string resolve_config(const std::string& arg, const std::vector<std::string>& dirs) {
   if (!is_preset_name(arg)) return arg;
-  std::set<std::string> known;
   for (const auto& d : dirs) {
     fs::path p = fs::path(d) / (arg + ".toml");
     std::error_code ec;
     if (fs::is_regular_file(p, ec)) return p.string();
-    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
-      if (it->path().extension() == ".toml") known.insert(it->path().stem().string());
   }
   std::string where, names;
   for (const auto& d : dirs) where += (where.empty() ? "" : ", ") + d;
-  for (const auto& n : known) names += (names.empty() ? "" : ", ") + n;
+  for (const auto& p : find_presets(dirs)) names += (names.empty() ? "" : ", ") + p.name;
   throw UsageError("invalid --config value '" + arg + "': no preset " + arg + ".toml in " + where +
                    (names.empty() ? std::string(" (no presets there)") : " (presets: " + names + ")") +
                    "; a file path needs a '/' or the .toml suffix");

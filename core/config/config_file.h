@@ -40,6 +40,20 @@ bool is_preset_name(std::string_view arg);
 // `exe_dir` is the running binary's directory.
 std::vector<std::string> preset_dirs(const std::string& exe_dir);
 
+// A preset: NAME.toml in one of preset_dirs().
+struct Preset {
+  std::string name;  // "drops"
+  std::string path;  // the file --config NAME reads
+};
+
+// Every preset in `dirs`, by name; a name in several dirs is the first
+// dir's (the one --config NAME reads).
+std::vector<Preset> find_presets(const std::vector<std::string>& dirs);
+
+// `pwru --list-presets`: a NAME PATH table, then "search path: DIR, DIR
+// (missing), ...".
+std::string format_presets(const std::vector<Preset>& presets, const std::vector<std::string>& dirs);
+
 // The file a --config argument names (a preset's path, or the argument).
 // Throws UsageError for an unknown preset, listing the dirs and presets.
 std::string resolve_config(const std::string& arg, const std::vector<std::string>& dirs);

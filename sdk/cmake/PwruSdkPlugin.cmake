@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
 # pwru_add_plugin(NAME <name> KIND sink|filter|selector SOURCES ...
 #                 [BPF_SOURCES <file.bpf.c>] [LIBRARIES ...]
-#                 [OUTPUT_DIRECTORY <dir>] [NO_INSTALL])
+#                 [OUTPUT_DIRECTORY <dir>] [COMPONENT <component>] [NO_INSTALL])
 #
 # Builds a pwru plugin: a MODULE library named pwru-<kind>-<name>.so (the
 # file name pwru looks for; target pwru-<kind>-<name>), C++20, PIC, symbols
 # hidden except the entry point the PWRU_*_PLUGIN macros export, linked with
 # --no-undefined so a missing symbol fails the link instead of the load.
-# Installs it to ${CMAKE_INSTALL_LIBDIR}/pwru/plugins (component "plugins")
-# unless NO_INSTALL.
+# Installs it, mode 0644, to ${CMAKE_INSTALL_LIBDIR}/pwru/plugins (install
+# component COMPONENT, default "plugins") unless NO_INSTALL. Every plugin
+# target is also appended to the global property PWRU_PLUGIN_TARGETS.
 #
 # BPF_SOURCES (filters, plugin ABI 1.3): one BPF C file written against
 # <pwru/bpf/filter.bpf.h>. It is compiled with clang -target bpf (found as
@@ -80,7 +81,7 @@ function(pwru_trusted_plugin_output target dir)
 endfunction()
 
 function(pwru_add_plugin)
-  cmake_parse_arguments(P "NO_INSTALL" "NAME;KIND;OUTPUT_DIRECTORY" "SOURCES;BPF_SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(P "NO_INSTALL" "NAME;KIND;OUTPUT_DIRECTORY;COMPONENT" "SOURCES;BPF_SOURCES;LIBRARIES" ${ARGN})
   if(P_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "pwru_add_plugin: unknown arguments: ${P_UNPARSED_ARGUMENTS}")
   endif()
@@ -128,6 +129,7 @@ function(pwru_add_plugin)
   endif()
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
   pwru_trusted_plugin_output(${target} ${P_OUTPUT_DIRECTORY})
+  set_property(GLOBAL APPEND PROPERTY PWRU_PLUGIN_TARGETS ${target})
 
   if(NOT P_NO_INSTALL)
     if(DEFINED PWRU_PLUGIN_INSTALL_DIR)
@@ -135,6 +137,11 @@ function(pwru_add_plugin)
     else()
       set(dest ${CMAKE_INSTALL_LIBDIR}/pwru/plugins)
     endif()
-    install(TARGETS ${target} LIBRARY DESTINATION ${dest} COMPONENT plugins)
+    if(NOT P_COMPONENT)
+      set(P_COMPONENT plugins)
+    endif()
+    # 0644 like any shared library (pwru's trust check wants no group/other write).
+    install(TARGETS ${target} LIBRARY DESTINATION ${dest} COMPONENT ${P_COMPONENT}
+            PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
   endif()
 endfunction()

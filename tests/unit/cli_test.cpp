@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "config/cli.h"
+#include "config/option_table.h"
 #include "config/options.h"
 #include "util/error.h"
 
@@ -169,4 +173,59 @@ TEST(Cli, PluginTrustAndDocFlags) {
   EXPECT_EQ(o.plugin_doc, "sink:pcapng");
   // One value: later words stay the pcap filter.
   EXPECT_EQ(o.pcap_filter, "tcp port 8080");
+}
+
+TEST(Cli, ListPresetsExits) {
+  Options o;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(parse({"--list-presets"}, o), ParseStatus::kExitOk);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(out.rfind("NAME", 0), 0u) << out;
+  EXPECT_NE(out.find("\nsearch path: "), std::string::npos) << out;
+}
+
+// The model the man page and the bash completion are generated from: every
+// option table row once, in its group, with its value name, default and
+// availability as --help shows them; the invocation flags too.
+TEST(Cli, DescribeCommandLineHasEveryRow) {
+  using pwru::config::describe_command_line;
+  using pwru::config::option_table;
+  const auto m = describe_command_line();
+  std::map<std::string, std::pair<std::string, const pwru::config::CliOption*>> by_name;
+  for (const auto& g : m.groups)
+    for (const auto& o : g.options)
+      for (const auto& n : o.names) EXPECT_TRUE(by_name.emplace(n, std::make_pair(g.name, &o)).second) << n;
+  ASSERT_EQ(m.positionals.size(), 1u);
+  EXPECT_EQ(m.positionals[0].names, std::vector<std::string>{"pcap-filter"});
+  ASSERT_NE(m.positionals[0].spec, nullptr);
+  EXPECT_EQ(m.positionals[0].spec->dotted_key(), "packet.pcap");
+  const pwru::config::Options defaults;
+  for (const auto& spec : option_table()) {
+    if (spec.positional()) continue;
+    auto it = by_name.find(std::string(spec.flag));
+    ASSERT_NE(it, by_name.end()) << spec.flag;
+    const auto& [group, o] = it->second;
+    EXPECT_EQ(group, spec.group) << spec.flag;
+    EXPECT_EQ(o->spec, &spec) << spec.flag;
+    EXPECT_EQ(o->available, spec.availability == pwru::config::Availability::kAvailable) << spec.flag;
+    EXPECT_EQ(o->help, spec.help) << spec.flag;
+    const bool is_bool = std::holds_alternative<bool pwru::config::Options::*>(spec.field);
+    EXPECT_EQ(o->value_name.empty(), is_bool) << spec.flag;
+    if (!spec.value_name.empty()) EXPECT_EQ(o->value_name, spec.value_name) << spec.flag;
+    EXPECT_EQ(o->default_text, default_text(spec, defaults)) << spec.flag;
+    // What --help prints: the help, its default, the availability marker.
+    EXPECT_EQ(o->description.rfind(o->help, 0), 0u) << spec.flag;
+    EXPECT_EQ(o->description.find("[not available in this build yet]") != std::string::npos, !o->available)
+        << spec.flag;
+  }
+  for (const char* flag : {"--help", "-h", "--version", "--config", "--print-config", "--list-presets",
+                           "--list-plugins", "--plugin-doc", "--sink"}) {
+    auto it = by_name.find(flag);
+    ASSERT_NE(it, by_name.end()) << flag;
+    EXPECT_EQ(it->second.second->spec, nullptr) << flag;
+  }
+  EXPECT_TRUE(by_name.at("--sink").second->repeatable);
+  EXPECT_EQ(by_name.at("--sink").second->value_name, "PLUGIN[:FILE]");
+  EXPECT_EQ(by_name.at("--config").first, "Config and plugins");
+  EXPECT_EQ(by_name.size(), option_table().size() - 1 + 9);
 }

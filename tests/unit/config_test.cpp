@@ -348,6 +348,38 @@ TEST(ConfigFile, Presets) {
             "invalid --config value '/nonexistent/x.toml': No such file or directory");
 }
 
+// --list-presets: every preset once, from the first directory that has it.
+TEST(ConfigFile, FindPresets) {
+  const fs::path tmp = fs::temp_directory_path() / ("pwru-presets-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp / "first");
+  fs::create_directories(tmp / "second");
+  fs::create_directories(tmp / "first" / "dir.toml");  // not a file
+  for (const char* f : {"first/drops.toml", "first/a.b.toml", "first/notes.txt", "second/drops.toml",
+                        "second/zeta.toml"})
+    std::ofstream(tmp / f) << "version = 1\n";
+  const std::vector<std::string> dirs{(tmp / "first").string(), "/nonexistent-pwru-dir", (tmp / "second").string()};
+  const auto presets = find_presets(dirs);
+  std::vector<std::string> got;
+  for (const auto& p : presets) got.push_back(p.name + " " + p.path);
+  EXPECT_EQ(got, (std::vector<std::string>{"a.b " + (tmp / "first/a.b.toml").string(),
+                                           "drops " + (tmp / "first/drops.toml").string(),
+                                           "zeta " + (tmp / "second/zeta.toml").string()}));
+  // Whatever --list-presets lists, --config NAME reads.
+  for (const auto& p : presets) EXPECT_EQ(resolve_config(p.name, dirs), p.path);
+  const std::string table = format_presets(presets, dirs);
+  EXPECT_EQ(table.substr(0, table.find('\n')), "NAME   PATH");
+  EXPECT_NE(table.find("\nzeta   " + (tmp / "second/zeta.toml").string() + "\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("search path: " + dirs[0] + ", /nonexistent-pwru-dir (missing), " + dirs[2] + "\n"),
+            std::string::npos)
+      << table;
+  fs::remove_all(tmp);
+  // The shipped presets.
+  std::vector<std::string> shipped;
+  for (const auto& p : find_presets({kConfigs})) shipped.push_back(p.name);
+  EXPECT_EQ(shipped, (std::vector<std::string>{"drops", "http-drop", "pcapng-capture", "trace"}));
+}
+
 // A plugin's own messages name line:column of the text it gets: that text
 // keeps every key where it stood in the file.
 TEST(ConfigFile, PluginTextKeepsThePositions) {
