@@ -42,6 +42,12 @@ struct ProgramOptions {
   std::vector<uint8_t> linked_object;
   bool want_kprobe = false;        // load the kprobe entries
   bool want_kprobe_multi = false;  // load the kprobe.multi entries
+  // Output flags (bpf/pwru_outflags.bpf.h): their rodata, and the tunnel
+  // filter slots' code (spliced when ocfg.filter_tunnel; an empty slot
+  // accepts).
+  pwru_outflags_config ocfg{};
+  std::optional<SlotCode> tunnel_l2;
+  std::optional<SlotCode> tunnel_l3;
 };
 
 // A program as the kernel got it, kept to load variants of it later.
