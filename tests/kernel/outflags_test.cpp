@@ -102,13 +102,13 @@ int on_record(void* ctx, void* data, size_t size) {
   return 0;
 }
 
-struct Run {
+struct TraceSetup {
   pwru_outflags_config ocfg{};
   std::vector<kernel::SkbExpr> metadata;
   std::optional<bpf::SlotCode> tunnel_l2, tunnel_l3;
 };
 
-std::vector<Event> trace(Run& r, uint16_t port, size_t payload) {
+std::vector<Event> trace(TraceSetup& r, uint16_t port, size_t payload) {
   auto btf = kernel::KernelBtf::load();
   bpf::ProgramOptions po;
   po.cfg.output_meta = 1;
@@ -152,7 +152,7 @@ std::vector<Event> trace(Run& r, uint16_t port, size_t payload) {
 TEST(OutflagsKernel, SkbExprFilterAndMetadataMatchTheMetaColumns) {
   auto btf = kernel::KernelBtf::load();
   const uint16_t port = 40511;
-  Run r;
+  TraceSetup r;
   r.ocfg.filter_skb_expr = 1;
   r.ocfg.skb_expr = kernel::parse_skb_filter(*btf, "skb->mark == 0x2a").k;
   r.metadata = {kernel::parse_skb_field(*btf, "skb->mark"), kernel::parse_skb_field(*btf, "skb->len"),
@@ -182,7 +182,7 @@ TEST(OutflagsKernel, BtfTextOfSkbAndSharedInfoInTheRecord) {
   auto btf = kernel::KernelBtf::load();
   ASSERT_TRUE(kernel::has_bpf_helper(*btf, "snprintf_btf"));
   const uint16_t port = 40512;
-  Run r;
+  TraceSetup r;
   r.ocfg.output_skb_btf = 1;
   r.ocfg.output_shinfo_btf = 1;
   r.ocfg.output_skb_cb = 1;
@@ -208,7 +208,7 @@ TEST(OutflagsKernel, TunnelSlotsLetPacketsWithoutInnerHeadersThrough) {
   // inner packet still lets it through (cilium/pwru's filter_pcap_tunnel_l2),
   // and --output-tunnel gives a zero inner tuple.
   const uint16_t port = 40513;
-  Run r;
+  TraceSetup r;
   r.ocfg.filter_tunnel = 1;
   r.ocfg.output_tunnel = 1;
   r.tunnel_l2 = bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}};

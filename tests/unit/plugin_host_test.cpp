@@ -862,7 +862,7 @@ TEST(PluginFilter, InvalidSpecsAreRefused) {
        "message"},
       {"small-spec", "invalid filter spec: size 8 is smaller than a plugin ABI 1.0 filter spec"},
       {"unknown-meta", "invalid filter spec: unknown meta_flags bits 0x80"},
-      {"too-many-codes", "invalid filter spec: ncode is 3, more than the 2 slots there are"},
+      {"too-many-codes", "invalid filter spec: ncode is 5, more than the 4 slots there are"},
       {"null-code-array", "invalid filter spec: ncode is 2 but code is NULL"},
       {"null-code", "invalid filter spec: code[1] is NULL"},
       {"small-code",
