@@ -424,6 +424,8 @@ static __always_inline __u32 skb_mtu(struct sk_buff *skb, struct net_device *dev
 	return mtu;
 }
 
+#include "pwru_outflags.bpf.h"
+
 static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;
@@ -448,6 +450,8 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 	struct skb_layout layout = {};
 	__u32 netns = 0;
 	__u32 mark = 0;
+	bool inner_l3 = false;
+	__u32 inner_caplen = 0;
 
 	if (!skb)
 		return 0;
@@ -470,6 +474,9 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 		if (!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex)
 			return 0;
 	}
+	/* --filter-skb-expr (pwru_outflags.bpf.h). */
+	if (!pwru_outflags_filter(skb))
+		return 0;
 	/* The plugin's BPF C filter: after the metadata checks, before the
 	 * packet bytes are copied, so a rejected packet stays cheap. */
 	if (CFG.filter_bpf &&
@@ -489,17 +496,17 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 		if (!ok)
 			return 0;
 	}
+	/* --filter-tunnel-pcap-l2/-l3 on the inner packet (pwru_outflags.bpf.h). */
+	if (!pwru_tunnel_filter(skb, slot, &inner_l3, &inner_caplen))
+		return 0;
 
 	/* Constant sizes only (the verifier wants one): the regions after the
-	 * record are fixed-size (pwru_event.h, PWRU_STACK_BYTES). */
-	if (CFG.output_packet && CFG.output_stack)
-		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_PKT_BUF + PWRU_STACK_BYTES, 0);
-	else if (CFG.output_packet)
-		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_PKT_BUF, 0);
-	else if (CFG.output_stack)
-		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_STACK_BYTES, 0);
-	else
-		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e), 0);
+	 * record are fixed-size (pwru_event.h, PWRU_STACK_BYTES), and every
+	 * term is a rodata constant at load time. */
+	e = bpf_ringbuf_reserve(&pwru_events,
+				sizeof(*e) + (CFG.output_packet ? PWRU_PKT_BUF : 0) +
+					(CFG.output_stack ? PWRU_STACK_BYTES : 0) + pwru_outflags_bytes(),
+				0);
 	if (!e) {
 		count_lost();
 		return 0;
@@ -564,6 +571,11 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 		e->flags |= PWRU_KEV_PACKET;
 		bpf_probe_read_kernel((void *)(e + 1), n, pkt->data);
 	}
+	/* The output-flags region follows the packet and stack regions. */
+	pwru_outflags_fill(skb, slot,
+			   (void *)(e + 1) + (CFG.output_packet ? PWRU_PKT_BUF : 0) +
+				   (CFG.output_stack ? PWRU_STACK_BYTES : 0),
+			   inner_l3, inner_caplen);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

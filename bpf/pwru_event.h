@@ -132,4 +132,104 @@ _Static_assert(sizeof(struct pwru_kevent) == 152, "pwru_kevent layout");
 _Static_assert(sizeof(struct pwru_bpf_config) == 72, "pwru_bpf_config layout");
 #endif
 
+/*
+ * Output flags of issue 8 (--output-skb, --output-skb-shared-info,
+ * --output-skb-cb, --output-skb-metadata, --filter-skb-expr,
+ * --output-tunnel, --filter-tunnel-pcap-l2/-l3). Kept apart from
+ * pwru_bpf_config (their own rodata variable OCFG, their own record region)
+ * so that the features stay independent of the core's.
+ */
+#define PWRU_SPLICE_MAGIC_TUNNEL_L2 0x70777275ca9e0004ULL
+#define PWRU_SPLICE_MAGIC_TUNNEL_L3 0x70777275ca9e0005ULL
+
+/* bpf_snprintf_btf() text of struct sk_buff / struct skb_shared_info: one
+ * fixed region each (cilium/pwru's PRINT_SKB_STR_SIZE is 4096 - 4). */
+#define PWRU_BTF_TEXT 4096
+#define PWRU_SKB_METADATA_MAX 4
+/* Pointer hops of one skb expression (skb->a->b->c is 2 hops before the
+ * last field). */
+#define PWRU_EXPR_MAX_HOPS 7
+
+/* pwru_kexpr.op (--filter-skb-expr) */
+#define PWRU_EXPR_EQ 1
+#define PWRU_EXPR_NE 2
+#define PWRU_EXPR_LT 3
+#define PWRU_EXPR_LE 4
+#define PWRU_EXPR_GT 5
+#define PWRU_EXPR_GE 6
+
+/*
+ * One skb field path, resolved against the kernel's BTF by the core
+ * (core/kernel/skb_expr.cpp): addr = skb; for i < nhops: addr = *(u64 *)
+ * (addr + hop[i]) (a NULL pointer ends it: the value is 0 and a filter
+ * rejects); then `size` bytes at addr + off, shifted right by bit_shift and
+ * cut to bit_size bits (bitfields; bit_size 0 = the whole value).
+ */
+struct pwru_kexpr {
+	__u32 hop[PWRU_EXPR_MAX_HOPS];
+	__u32 off;
+	__u8 nhops;
+	__u8 size;      /* 1..8 */
+	__u8 bit_shift;
+	__u8 bit_size;  /* 0 = not a bitfield */
+	__u8 op;        /* PWRU_EXPR_*, filters only */
+	__u8 is_signed; /* compare as signed (sign-extended) */
+	__u8 pad[2];
+	__u64 value;    /* the constant a filter compares with */
+};
+
+struct pwru_outflags_config {
+	__u8 filter_skb_expr;
+	__u8 output_skb_cb;
+	__u8 output_tunnel;
+	__u8 filter_tunnel;   /* the tunnel splice slots hold a real filter */
+	__u8 output_skb_btf;
+	__u8 output_shinfo_btf;
+	__u8 nmetadata;       /* 0..PWRU_SKB_METADATA_MAX */
+	__u8 pad;
+	struct pwru_kexpr skb_expr;
+	struct pwru_kexpr metadata[PWRU_SKB_METADATA_MAX];
+};
+
+/* pwru_kext.flags */
+#define PWRU_KEXT_CB (1u << 0)
+#define PWRU_KEXT_TUNNEL (1u << 1)
+#define PWRU_KEXT_METADATA (1u << 2)
+#define PWRU_KEXT_SKB_BTF (1u << 3)
+#define PWRU_KEXT_SHINFO_BTF (1u << 4)
+
+/*
+ * The output-flags region: after the packet and stack regions, present when
+ * any of these outputs is on (pwru_outflags_has_ext()), then PWRU_BTF_TEXT
+ * bytes of sk_buff text if output_skb_btf, then PWRU_BTF_TEXT of
+ * skb_shared_info text if output_shinfo_btf.
+ */
+struct pwru_kext {
+	__u32 flags;     /* PWRU_KEXT_* */
+	__u32 cb[5];     /* qdisc_skb_cb data (__sk_buff->cb[0..4]) */
+	__u64 metadata[PWRU_SKB_METADATA_MAX];
+	struct pwru_ktuple tunnel; /* inner tuple (head + inner_network_header) */
+	__s32 skb_btf_len;    /* bpf_snprintf_btf() result */
+	__s32 shinfo_btf_len;
+};
+
+#define PWRU_OUTFLAGS_HAS_EXT(c)                                                                 \
+	((c)->output_skb_cb || (c)->output_tunnel || (c)->nmetadata || (c)->output_skb_btf || \
+	 (c)->output_shinfo_btf)
+#define PWRU_OUTFLAGS_BYTES(c)                                                                   \
+	((PWRU_OUTFLAGS_HAS_EXT(c) ? sizeof(struct pwru_kext) : 0) +                               \
+	 ((c)->output_skb_btf ? PWRU_BTF_TEXT : 0) + ((c)->output_shinfo_btf ? PWRU_BTF_TEXT : 0))
+
+#ifndef __bpf__
+#ifdef __cplusplus
+static_assert(sizeof(struct pwru_kexpr) == 48, "pwru_kexpr layout");
+static_assert(sizeof(struct pwru_outflags_config) == 248, "pwru_outflags_config layout");
+static_assert(sizeof(struct pwru_kext) == 104, "pwru_kext layout");
+#endif
+#else
+_Static_assert(sizeof(struct pwru_kexpr) == 48, "pwru_kexpr layout");
+_Static_assert(sizeof(struct pwru_outflags_config) == 248, "pwru_outflags_config layout");
+_Static_assert(sizeof(struct pwru_kext) == 104, "pwru_kext layout");
+#endif
+
 #endif /* PWRU_EVENT_H */

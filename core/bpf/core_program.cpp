@@ -173,6 +173,13 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
                             slot_body(po.pcap_l3.value_or(SlotCode{PWRU_CODE_ACCEPT_ALL, {}})));
   }
 
+  if (po.ocfg.filter_tunnel) {
+    job.bodies.emplace_back(PWRU_SPLICE_MAGIC_TUNNEL_L2,
+                            slot_body(po.tunnel_l2.value_or(SlotCode{PWRU_CODE_ACCEPT_ALL, {}})));
+    job.bodies.emplace_back(PWRU_SPLICE_MAGIC_TUNNEL_L3,
+                            slot_body(po.tunnel_l3.value_or(SlotCode{PWRU_CODE_ACCEPT_ALL, {}})));
+  }
+
   register_handler_once();
   std::vector<uint8_t> linked = po.linked_object;
   pwru_bpf* skel = linked.empty() ? pwru_bpf__open_opts(&oo) : open_linked(linked, &oo);
@@ -181,6 +188,7 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   prog->linked_object_ = std::move(linked);
 
   skel->rodata->CFG = po.cfg;
+  skel->rodata->OCFG = po.ocfg;
   bpf_map__set_max_entries(skel->maps.pwru_events, po.ringbuf_bytes);
   bpf_program* raw[] = {skel->progs.pwru_raw_tp_1, skel->progs.pwru_raw_tp_2, skel->progs.pwru_raw_tp_3,
                         skel->progs.pwru_raw_tp_4, skel->progs.pwru_raw_tp_5};

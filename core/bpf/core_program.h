@@ -52,6 +52,12 @@ struct ProgramOptions {
   };
   std::optional<FentryTarget> tc_template;
   std::optional<FentryTarget> xdp_template;
+  // Output flags (bpf/pwru_outflags.bpf.h): their rodata, and the tunnel
+  // filter slots' code (spliced when ocfg.filter_tunnel; an empty slot
+  // accepts).
+  pwru_outflags_config ocfg{};
+  std::optional<SlotCode> tunnel_l2;
+  std::optional<SlotCode> tunnel_l3;
 };
 
 // The fentry entries (ProgramOptions::tc_template / xdp_template).

@@ -38,10 +38,10 @@ struct Options {
   std::string filter_mark;           // mark[/mask]  -> plugin "mark"
   std::string filter_netns;          // path, NAME or inode:<n> -> plugin "netns"
   std::string filter_ifname;         // interface name -> plugin "ifname"
-  std::string filter_skb_expr;       // not available yet
+  std::string filter_skb_expr;       // skb->FIELD OP CONSTANT (core/kernel/skb_expr.h)
   std::string filter_xdp_expr;       // not available yet
-  std::string filter_tunnel_pcap_l2;  // not available yet
-  std::string filter_tunnel_pcap_l3;  // not available yet
+  std::string filter_tunnel_pcap_l2;  // plugin "pcap", layer tunnel-l2
+  std::string filter_tunnel_pcap_l3;  // plugin "pcap", layer tunnel-l3
   // Probes
   std::string backend;      // "" = auto
   std::string filter_func;  // --filter-func regex (RE2, whole-name match) -> selector "skb-funcs"
@@ -67,15 +67,16 @@ struct Options {
   std::string timestamp = "none";
   bool output_json = false;  // the main sink is "json" instead of "text"
   uint64_t output_limit_lines = 0;
-  bool output_tunnel = false;                    // not available yet
-  bool output_skb = false;                       // not available yet
-  bool output_skb_shared_info = false;           // not available yet
-  bool output_skb_cb = false;                    // not available yet
-  std::vector<std::string> output_skb_metadata;  // not available yet
+  bool output_tunnel = false;                    // TUNNEL / tunnel_tuple
+  bool output_skb = false;                       // bpf_snprintf_btf of the sk_buff
+  bool output_skb_shared_info = false;           // ... and of its skb_shared_info
+  bool output_skb_cb = false;                    // qdisc_skb_cb data
+  std::vector<std::string> output_skb_metadata;  // up to 4 skb field paths
   std::vector<std::string> output_xdp_metadata;  // not available yet
   bool output_bpfmap = false;                    // not available yet
   // Sizes pwru's --output-skb buffers only: accepted (and checked) so pwru
-  // command lines paste unchanged; it has no effect in this build.
+  // command lines paste unchanged; it has no effect in this build (the
+  // text has a fixed PWRU_BTF_TEXT region in each event).
   uint32_t set_percpu_buf = 4096;
   std::string output_file;              // main sink's file ("" = stdout)
   uint64_t output_file_max_size = 100;  // MB; applies to every file a sink writes

@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "pwru_event.h"
@@ -101,7 +102,76 @@ bool Decoder::decode(const void* data, size_t size, EventSlot& slot) {
     std::memcpy(slot.packet, static_cast<const uint8_t*>(data) + sizeof(k), k.caplen);
     ev.packet = slot.packet;
   }
+  decode_outflags(static_cast<const uint8_t*>(data), size, slot);
   return true;
+}
+
+void Decoder::set_outflags(const pwru_outflags_config& ocfg, MetadataSpec metadata) {
+  ocfg_ = ocfg;
+  metadata_ = std::move(metadata);
+  metadata_expr_ptrs_.clear();
+  metadata_name_ptrs_.clear();
+  for (const auto& e : metadata_.exprs) metadata_expr_ptrs_.push_back(e.c_str());
+  for (const auto& n : metadata_.names) metadata_name_ptrs_.push_back(n.c_str());
+}
+
+namespace {
+// The text bpf_snprintf_btf() wrote into a PWRU_BTF_TEXT region: `len` is
+// its return value (the full length, as snprintf's: the text may have been
+// cut at PWRU_BTF_TEXT - 1 bytes); a negative value is an error.
+const char* btf_text(const uint8_t* region, int32_t len, char* out) {
+  size_t n = len < 0 ? 0 : std::min<size_t>(static_cast<size_t>(len), PWRU_BTF_TEXT - 1);
+  std::memcpy(out, region, n);
+  out[n] = '\0';
+  return out;
+}
+}  // namespace
+
+void Decoder::decode_outflags(const uint8_t* rec, size_t size, EventSlot& slot) {
+  if (!PWRU_OUTFLAGS_HAS_EXT(&ocfg_)) return;
+  const size_t ext_at = sizeof(pwru_kevent) + ext_offset();
+  if (size < ext_at + PWRU_OUTFLAGS_BYTES(&ocfg_)) {
+    ++malformed_;
+    return;
+  }
+  pwru_kext x;
+  std::memcpy(&x, rec + ext_at, sizeof(x));
+  pwru_event_v1& ev = slot.ev;
+  if (x.flags & PWRU_KEXT_CB) {
+    ev.flags |= PWRU_EV_SKB_CB;
+    std::memcpy(ev.skb_cb, x.cb, sizeof(ev.skb_cb));
+  }
+  if ((x.flags & PWRU_KEXT_METADATA) && ocfg_.nmetadata <= PWRU_SKB_METADATA_MAX &&
+      metadata_name_ptrs_.size() == ocfg_.nmetadata) {
+    ev.flags |= PWRU_EV_SKB_METADATA;
+    ev.nskb_metadata = ocfg_.nmetadata;
+    for (size_t i = 0; i < ocfg_.nmetadata; ++i) {
+      slot.metadata_raw[i] = x.metadata[i];
+      slot.metadata_text[i] = metadata_.format ? metadata_.format(i, x.metadata[i]) : std::to_string(x.metadata[i]);
+      slot.metadata_text_ptrs[i] = slot.metadata_text[i].c_str();
+    }
+    ev.skb_metadata_exprs = metadata_expr_ptrs_.data();
+    ev.skb_metadata_names = metadata_name_ptrs_.data();
+    ev.skb_metadata_raw = slot.metadata_raw;
+    ev.skb_metadata_text = slot.metadata_text_ptrs;
+  }
+  if (x.flags & PWRU_KEXT_TUNNEL) {
+    ev.flags |= PWRU_EV_TUNNEL;
+    static_assert(sizeof(ev.tunnel_tuple) == sizeof(x.tunnel));
+    std::memcpy(&ev.tunnel_tuple, &x.tunnel, sizeof(x.tunnel));
+  }
+  const uint8_t* text = rec + ext_at + sizeof(pwru_kext);
+  if (ocfg_.output_skb_btf) {
+    if (x.flags & PWRU_KEXT_SKB_BTF) {
+      ev.flags |= PWRU_EV_SKB_BTF;
+      ev.skb_btf = btf_text(text, x.skb_btf_len, slot.skb_btf);
+    }
+    text += PWRU_BTF_TEXT;
+  }
+  if (ocfg_.output_shinfo_btf && (x.flags & PWRU_KEXT_SHINFO_BTF)) {
+    ev.flags |= PWRU_EV_SHINFO_BTF;
+    ev.shinfo_btf = btf_text(text, x.shinfo_btf_len, slot.shinfo_btf);
+  }
 }
 
 }  // namespace pwru::decode

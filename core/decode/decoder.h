@@ -3,7 +3,9 @@
 // struct pwru_event_v1, resolving names through cached lookups.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +31,20 @@ struct EventSlot {
   uint8_t packet[PWRU_PKT_BUF];
   uint64_t stack_ips[PWRU_STACK_DEPTH];
   const char* stack_syms[PWRU_STACK_DEPTH];
+  // Output flags (ABI 1.4 event fields point here).
+  uint64_t metadata_raw[PWRU_SKB_METADATA_MAX];
+  std::array<std::string, PWRU_SKB_METADATA_MAX> metadata_text;
+  const char* metadata_text_ptrs[PWRU_SKB_METADATA_MAX];
+  char skb_btf[PWRU_BTF_TEXT];
+  char shinfo_btf[PWRU_BTF_TEXT];
+};
+
+// The --output-skb-metadata expressions as the kernel program evaluates
+// them, in order; format(i, raw) gives value i's text.
+struct MetadataSpec {
+  std::vector<std::string> exprs;  // "skb->mark"
+  std::vector<std::string> names;  // "mark"
+  std::function<std::string(size_t, uint64_t)> format;
 };
 
 class Decoder {
@@ -52,6 +68,9 @@ class Decoder {
     packet_region_ = packet;
     stack_region_ = stack;
   }
+  // The output-flags regions after the packet and stack regions, as the
+  // kernel program was loaded (pwru_outflags_config; pwru_event.h).
+  void set_outflags(const pwru_outflags_config& ocfg, MetadataSpec metadata);
   // Fill pwru_event_v1.netns_name from /run/netns (--output-netns-names).
   void enable_netns_names(std::string dir = "/run/netns") { netns_names_.emplace(std::move(dir)); }
 
@@ -66,6 +85,12 @@ class Decoder {
   bool packet_region_ = false;
   bool stack_region_ = false;
   size_t stack_offset() const { return packet_region_ ? PWRU_PKT_BUF : 0; }
+  size_t ext_offset() const { return stack_offset() + (stack_region_ ? PWRU_STACK_BYTES : 0); }
+  void decode_outflags(const uint8_t* rec, size_t size, EventSlot& slot);
+  pwru_outflags_config ocfg_{};
+  MetadataSpec metadata_;
+  std::vector<const char*> metadata_expr_ptrs_;
+  std::vector<const char*> metadata_name_ptrs_;
   uint64_t malformed_ = 0;
 };
 

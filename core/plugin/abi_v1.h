@@ -31,6 +31,10 @@ inline constexpr std::size_t kSinkOpsNeedsSize = PWRU_ABI_END_OF(pwru_sink_ops_v
 inline constexpr unsigned kBpfObjectMinor = 3;
 inline constexpr std::size_t kFilterSpecBpfSize = PWRU_ABI_END_OF(pwru_filter_spec_v1, bpf_object);
 inline constexpr std::size_t kBpfObjectSize = PWRU_ABI_END_OF(pwru_bpf_object_v1, what);
+// ABI 1.4: the tunnel filter slots (PWRU_SLOT_TUNNEL_L2/L3), accepted only
+// from a plugin that declares abi_minor >= 4. (The 1.4 event fields are
+// produced by the host, which sets pwru_event_v1.size.)
+inline constexpr unsigned kTunnelSlotMinor = 4;
 #undef PWRU_ABI_END_OF
 
 // The host checks each field it reads against `size`. 1.1 added no field to
@@ -42,10 +46,12 @@ inline constexpr std::size_t kBpfObjectSize = PWRU_ABI_END_OF(pwru_bpf_object_v1
 // it only when the plugin declares 1.2 and its ops table covers the field
 // (kSinkOpsNeedsSize); a 1.0/1.1 sink's table may end right after close.
 // 1.3 appended pwru_filter_spec_v1.bpf_object: check_spec() reads it only
-// when the plugin declares 1.3 and the spec still covers it.
+// when the plugin declares 1.3 and the spec still covers it. 1.4 appended
+// host-produced event fields and two slot numbers: check_spec() accepts the
+// tunnel slots only from a plugin that declares 1.4.
 // When plugin.h gains a minor, add the size checks for its fields (and
 // the minimums per minor the plugin declares), then update this assertion.
-static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 3,
+static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 4,
               "plugin.h changed its ABI version: review core/plugin/abi_v1.h and the checks "
               "in core/plugin/library.cpp and instance.cpp");
 

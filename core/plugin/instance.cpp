@@ -123,8 +123,9 @@ void check_spec(const InstanceCore& c, const pwru_filter_spec_v1& spec) {
     std::snprintf(hex, sizeof(hex), "0x%x", spec.meta_flags & ~kKnownMeta);
     throw bad(std::string("unknown meta_flags bits ") + hex);
   }
-  // One code per slot at most, and ABI 1.0 knows two slots.
-  constexpr uint32_t kSlots = 2;
+  // One code per slot at most: ABI 1.0 knows two slots, 1.4 two more
+  // (the tunnel's inner packet).
+  const uint32_t kSlots = c.lib->descriptor().abi_minor >= abi::kTunnelSlotMinor ? 4 : 2;
   if (spec.ncode > kSlots)
     throw bad("ncode is " + std::to_string(spec.ncode) + ", more than the " +
               std::to_string(kSlots) + " slots there are");
@@ -132,7 +133,7 @@ void check_spec(const InstanceCore& c, const pwru_filter_spec_v1& spec) {
     throw bad("ncode is " + std::to_string(spec.ncode) + " but code is NULL");
   // A cap on what the host will copy; the kernel's own limit is 1M too.
   constexpr uint32_t kMaxInsns = 1'000'000;
-  bool seen[kSlots + 1] = {};
+  bool seen[4 + 1] = {};
   for (uint32_t i = 0; i < spec.ncode; ++i) {
     const std::string at = "code[" + std::to_string(i) + "]";
     const pwru_filter_code_v1* code = spec.code[i];
@@ -141,7 +142,7 @@ void check_spec(const InstanceCore& c, const pwru_filter_spec_v1& spec) {
       throw bad(at + " size " + std::to_string(code->size) +
                 " is smaller than a plugin ABI 1.0 filter code (" +
                 std::to_string(abi::kFilterCodeSize) + " bytes)");
-    if (code->slot != PWRU_SLOT_PCAP_L2 && code->slot != PWRU_SLOT_PCAP_L3)
+    if (code->slot < PWRU_SLOT_PCAP_L2 || code->slot > kSlots)
       throw bad(at + " has unknown slot " + std::to_string(code->slot));
     if (seen[code->slot]) throw bad(at + " fills slot " + std::to_string(code->slot) + " again");
     seen[code->slot] = true;

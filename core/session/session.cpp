@@ -40,6 +40,7 @@
 #include "kernel/btf.h"
 #include "kernel/features.h"
 #include "kernel/kallsyms.h"
+#include "kernel/skb_expr.h"
 #include "kernel/skb_funcs.h"
 #include "plugin/candidates.h"
 #include "plugin/plugin_host.h"
@@ -87,6 +88,8 @@ struct FilterPlan {
   // object with it linked in.
   std::string bpf_owner;
   std::vector<uint8_t> linked_object;
+  // --filter-tunnel-pcap-l2/-l3: the inner packet's slots (ABI 1.4).
+  std::optional<bpf::SlotCode> tunnel_l2, tunnel_l3;
 };
 
 void merge_spec(const std::string& plugin, const pwru_filter_spec_v1& s, FilterPlan& plan) {
@@ -114,13 +117,18 @@ void merge_spec(const std::string& plugin, const pwru_filter_spec_v1& s, FilterP
   }
   for (uint32_t i = 0; i < s.ncode; ++i) {
     const pwru_filter_code_v1& code = *s.code[i];
-    auto& slot = code.slot == PWRU_SLOT_PCAP_L2 ? plan.l2 : plan.l3;
-    if (slot) throw UsageError("filter '" + plugin + "': the packet filter slot is already taken");
+    const bool tunnel = code.slot == PWRU_SLOT_TUNNEL_L2 || code.slot == PWRU_SLOT_TUNNEL_L3;
+    auto& slot = code.slot == PWRU_SLOT_PCAP_L2   ? plan.l2
+                 : code.slot == PWRU_SLOT_PCAP_L3 ? plan.l3
+                 : code.slot == PWRU_SLOT_TUNNEL_L2 ? plan.tunnel_l2
+                                                    : plan.tunnel_l3;
+    if (slot)
+      throw UsageError("filter '" + plugin + "': the " + (tunnel ? "tunnel " : "") + "packet filter slot is already taken");
     bpf::SlotCode sc;
     sc.mode = code.mode;
     if (code.mode == PWRU_CODE_INSNS) sc.insns.assign(code.insns, code.insns + code.insn_cnt);
     slot = std::move(sc);
-    c.filter_pcap = 1;
+    if (!tunnel) c.filter_pcap = 1;
   }
   if (s.size >= offsetof(pwru_filter_spec_v1, bpf_object) + sizeof(s.bpf_object) && s.bpf_object != nullptr) {
     // One linked object per program: a second would define pwru_bpf_filter again.
@@ -326,6 +334,15 @@ struct SinkSpec {
 // The output options ([output] / --output-*) as the table of a built-in
 // sink. Other plugins get an empty table: they would reject keys they do
 // not know.
+// True when the output flag is on ([output] / the flag) or a [[sink]] table
+// turns it on for its own sink.
+bool any_sink_key(const config::Options& o, const char* key, bool from_output) {
+  if (from_output) return true;
+  for (const auto& pc : o.sinks)
+    if (pc.table[key].value_or(false)) return true;
+  return false;
+}
+
 toml::table output_table(const std::string& plugin, const config::Options& o) {
   if (plugin == "pcapng") {
     return toml::table{{"snaplen", static_cast<int64_t>(o.output_pcapng_snaplen)},
@@ -337,6 +354,8 @@ toml::table output_table(const std::string& plugin, const config::Options& o) {
                 {"output-tcp-flags", o.output_tcp_flags},
                 {"output-caller", o.output_caller},
                 {"output-netns-names", o.output_netns_names},
+                {"output-skb-cb", o.output_skb_cb},
+                {"output-tunnel", o.output_tunnel},
                 {"timestamp", o.timestamp}};
   if (plugin == "text") t.insert("netns-names-max-length", static_cast<int64_t>(o.netns_names_max_length));
   return t;
@@ -405,9 +424,9 @@ int run(const config::Options& opts) {
   if (!opts.plugin_doc.empty()) return plugin_doc(opts);
   if (auto why = missing_privileges(); !why.empty()) throw UsageError(why);
   if (opts.set_percpu_buf != config::Options{}.set_percpu_buf)
-    spdlog::warn("--set-percpu-buf {}: no effect in this build (it sizes the --output-skb buffers, which are not "
-                 "available yet)",
-                 opts.set_percpu_buf);
+    spdlog::warn("--set-percpu-buf {}: no effect in this build (the --output-skb and --output-skb-shared-info "
+                 "text travels in a fixed {}-byte region of each event)",
+                 opts.set_percpu_buf, PWRU_BTF_TEXT);
 
   // 1. Plugins: filters and sinks are complete (and have judged their
   //    input) before anything touches the kernel.
@@ -437,6 +456,15 @@ int run(const config::Options& opts) {
       filters.push_back(host.create_filter("pcap", toml_text(toml::table{{"expr", opts.pcap_filter}}),
                                            "command line"));
     }
+    // The tunnel's inner packet: the pcap plugin again, for the tunnel slots.
+    if (!opts.filter_tunnel_pcap_l2.empty())
+      filters.push_back(host.create_filter(
+          "pcap", toml_text(toml::table{{"expr", opts.filter_tunnel_pcap_l2}, {"layer", "tunnel-l2"}}),
+          "--filter-tunnel-pcap-l2"));
+    if (!opts.filter_tunnel_pcap_l3.empty())
+      filters.push_back(host.create_filter(
+          "pcap", toml_text(toml::table{{"expr", opts.filter_tunnel_pcap_l3}, {"layer", "tunnel-l3"}}),
+          "--filter-tunnel-pcap-l3"));
     // Filter plugins from the config file's [[filter]] tables come last.
     for (const auto& pc : opts.filters) filters.push_back(host.create_filter(pc.plugin, plugin_text(pc), pc.origin));
     for (auto& f : filters) merge_spec(f.name(), f.build(env), plan);
@@ -527,6 +555,50 @@ int run(const config::Options& opts) {
   }
 
   auto btf = kernel::KernelBtf::load(opts.kernel_btf);
+  // Output flags (issue 8): checked against the kernel's BTF now, before
+  // anything is loaded or attached.
+  pwru_outflags_config ocfg{};
+  std::vector<kernel::SkbExpr> metadata;
+  {
+    const bool want_skb_cb = any_sink_key(opts, "output-skb-cb", opts.output_skb_cb);
+    const bool want_tunnel = any_sink_key(opts, "output-tunnel", opts.output_tunnel);
+    if (opts.output_skb || opts.output_skb_shared_info) {
+      if (!kernel::has_bpf_helper(*btf, "snprintf_btf"))
+        throw UsageError(std::string(opts.output_skb ? "--output-skb" : "--output-skb-shared-info") +
+                         ": this kernel has no bpf_snprintf_btf helper (BPF_FUNC_snprintf_btf is not in " +
+                         btf->path() + "; Linux 5.10 or later has it)");
+    }
+    ocfg.output_skb_btf = opts.output_skb;
+    ocfg.output_shinfo_btf = opts.output_skb_shared_info;
+    ocfg.output_skb_cb = want_skb_cb;
+    ocfg.output_tunnel = want_tunnel;
+    if (opts.output_skb_metadata.size() > PWRU_SKB_METADATA_MAX)
+      throw UsageError("invalid --output-skb-metadata '" + opts.output_skb_metadata[PWRU_SKB_METADATA_MAX] +
+                       "': at most " + std::to_string(PWRU_SKB_METADATA_MAX) + " expressions");
+    for (const auto& x : opts.output_skb_metadata) {
+      if (x.empty()) continue;
+      try {
+        metadata.push_back(kernel::parse_skb_field(*btf, x));
+      } catch (const UsageError&) {
+        throw;
+      } catch (const Error& e) {
+        throw UsageError("invalid --output-skb-metadata '" + x + "': " + e.what());
+      }
+    }
+    ocfg.nmetadata = static_cast<uint8_t>(metadata.size());
+    for (size_t i = 0; i < metadata.size(); ++i) ocfg.metadata[i] = metadata[i].k;
+    if (!opts.filter_skb_expr.empty()) {
+      try {
+        ocfg.skb_expr = kernel::parse_skb_filter(*btf, opts.filter_skb_expr).k;
+      } catch (const UsageError&) {
+        throw;
+      } catch (const Error& e) {
+        throw UsageError("invalid --filter-skb-expr '" + opts.filter_skb_expr + "': " + e.what());
+      }
+      ocfg.filter_skb_expr = 1;
+    }
+    ocfg.filter_tunnel = plan.tunnel_l2 || plan.tunnel_l3;
+  }
   kernel::KernelFeatures base_features;
   // The kprobe backends also need the function scan (available_filter_
   // functions, kallsyms). It runs only when a kprobe backend is possible.
@@ -636,6 +708,9 @@ int run(const config::Options& opts) {
   po.pcap_l2 = plan.l2;
   po.pcap_l3 = plan.l3;
   po.linked_object = std::move(plan.linked_object);
+  po.ocfg = ocfg;
+  po.tunnel_l2 = plan.tunnel_l2;
+  po.tunnel_l3 = plan.tunnel_l3;
   po.kernel_btf = opts.kernel_btf;
   po.want_raw_tp = choice.kind == attach::BackendKind::kTracepoint;
   po.raw_tp_instances = raw_tp_instances;
@@ -670,6 +745,18 @@ int run(const config::Options& opts) {
   if (want_caller || opts.output_stack)
     decoder.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()));
   decoder.set_record_regions(po.cfg.output_packet != 0, po.cfg.output_stack != 0);
+  {
+    decode::MetadataSpec ms;
+    for (const auto& m : metadata) {
+      ms.exprs.push_back(m.path);
+      ms.names.push_back(m.last);
+    }
+    std::vector<uint32_t> types;
+    for (const auto& m : metadata) types.push_back(m.type_id);
+    const kernel::KernelBtf* kb = btf.get();
+    ms.format = [kb, types](size_t i, uint64_t raw) { return kernel::format_skb_value(*kb, types.at(i), raw); };
+    decoder.set_outflags(ocfg, std::move(ms));
+  }
   probe_abi.resize(probes.size());
   for (size_t i = 0; i < probe_abi.size(); ++i) {
     const auto& p = probes[i];

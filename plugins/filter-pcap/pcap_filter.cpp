@@ -21,13 +21,30 @@ constexpr const char* kConfigDoc =
     "expr = \"\"  # pcap-filter(7) expression, e.g. \"host 198.51.100.10 and tcp port 8080\"; "
     "empty: no packet filter. Compiled for Ethernet (packets with a MAC header) and raw IP; "
     "an expression that only makes sense with a MAC header (arp, ether host, vlan) rejects "
-    "packets that have none.";
+    "packets that have none.\n"
+    "layer = \"packet\"  # packet: the packet itself (both slots); tunnel-l2 / tunnel-l3: the inner "
+    "packet of a vxlan/geneve skb, from its inner Ethernet header (compiled for Ethernet only) or its "
+    "inner IP header (raw IP only), as pwru's --filter-tunnel-pcap-l2/-l3; packets without inner "
+    "headers pass.";
 
 class PcapFilter final : public pwru::sdk::Filter {
  public:
   PcapFilter(const pwru::sdk::Host& host, pwru::sdk::Config& cfg)
-      : host_(host), expr_(cfg.get_or<std::string>("expr", "")) {
+      : host_(host), expr_(cfg.get_or<std::string>("expr", "")),
+        layer_(cfg.get_or<std::string>("layer", "packet")) {
+    if (layer_ != "packet" && layer_ != "tunnel-l2" && layer_ != "tunnel-l3")
+      throw pwru::sdk::Error("invalid layer '" + layer_ + "': must be packet, tunnel-l2 or tunnel-l3");
     if (expr_.empty()) return;
+    if (layer_ != "packet") {
+      // One link layer: the inner Ethernet header or the inner IP header.
+      const bool l2 = layer_ == "tunnel-l2";
+      Layer& l = layers_[l2 ? 0 : 1];
+      l.compiled = pwru::cbpf::compile_pcap(expr_, l2 ? LinkLayer::kEthernet : LinkLayer::kRawIp);
+      if (!l.compiled.ok)
+        throw pwru::sdk::Error("invalid " + layer_ + " pcap filter expression '" + expr_ +
+                               "': " + l.compiled.error);
+      return;
+    }
     // Compile now so that a bad expression is reported when the config is
     // read; translation waits for build(), which knows the buffer size.
     layers_[0].compiled = pwru::cbpf::compile_pcap(expr_, LinkLayer::kEthernet);
@@ -44,6 +61,15 @@ class PcapFilter final : public pwru::sdk::Filter {
     }
     if (env.size < offsetof(pwru_filter_env_v1, pkt_buf_size) + sizeof(env.pkt_buf_size))
       throw pwru::sdk::Error("pcap: the host passed no packet buffer size");
+    if (layer_ != "packet") {
+      const bool l2 = layer_ == "tunnel-l2";
+      Layer& l = layers_[l2 ? 0 : 1];
+      fill(l, l2 ? PWRU_SLOT_TUNNEL_L2 : PWRU_SLOT_TUNNEL_L3, l2 ? "tunnel L2" : "tunnel L3", env.pkt_buf_size);
+      code_ptrs_[0] = &l.code;
+      spec.ncode = 1;
+      spec.code = code_ptrs_.data();
+      return;
+    }
     fill(layers_[0], PWRU_SLOT_PCAP_L2, "L2", env.pkt_buf_size);
     fill(layers_[1], PWRU_SLOT_PCAP_L3, "L3", env.pkt_buf_size);
     for (size_t i = 0; i < layers_.size(); ++i) code_ptrs_[i] = &layers_[i].code;
@@ -93,6 +119,7 @@ class PcapFilter final : public pwru::sdk::Filter {
 
   pwru::sdk::Host host_;
   std::string expr_;
+  std::string layer_;  // packet | tunnel-l2 | tunnel-l3
   std::array<Layer, 2> layers_;
   std::array<const pwru_filter_code_v1*, 2> code_ptrs_{};
 };

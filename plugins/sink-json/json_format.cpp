@@ -226,9 +226,26 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
       if (ev.stack_syms[i] != nullptr) stack_text += ev.stack_syms[i];
     }
   }
-  size_t bound = kFixedBound + 16 +
+  // ABI 1.4 parts: pwru's skb_shared_info and skb_metadata (the BTF texts,
+  // each after a "\n" as pwru's getSkbData returns it), and our `metadata`
+  // object of --output-skb-metadata values.
+  const bool v14 = ev.size >= sizeof(pwru_event_v1);
+  const char* skb_btf = v14 && (ev.flags & PWRU_EV_SKB_BTF) != 0 ? ev.skb_btf : nullptr;
+  const char* shinfo_btf = v14 && (ev.flags & PWRU_EV_SHINFO_BTF) != 0 ? ev.shinfo_btf : nullptr;
+  const size_t skb_btf_n = skb_btf != nullptr ? std::strlen(skb_btf) : 0;
+  const size_t shinfo_btf_n = shinfo_btf != nullptr ? std::strlen(shinfo_btf) : 0;
+  const bool has_md = v14 && (ev.flags & PWRU_EV_SKB_METADATA) != 0 && ev.skb_metadata_exprs != nullptr &&
+                      ev.skb_metadata_text != nullptr;
+  size_t md_n = 0;
+  if (has_md)
+    for (uint32_t i = 0; i < ev.nskb_metadata; ++i)
+      md_n += 8 + (ev.skb_metadata_exprs[i] != nullptr ? std::strlen(ev.skb_metadata_exprs[i]) : 0) +
+              (ev.skb_metadata_text[i] != nullptr ? std::strlen(ev.skb_metadata_text[i]) : 0);
+  const bool has_tunnel = opts_.output_tunnel && v14 && (ev.flags & PWRU_EV_TUNNEL) != 0;
+  const bool has_cb = opts_.output_skb_cb && has_meta && v14 && (ev.flags & PWRU_EV_SKB_CB) != 0;
+  size_t bound = kFixedBound + 16 + (has_tunnel ? 256 : 0) + (has_cb ? 64 : 0) +
                  detail::escaped_bound(process_n + func_n + 2 * reason_n + caller_n + ifname_n + netns_name_n +
-                                       stack_text.size());
+                                       stack_text.size() + skb_btf_n + shinfo_btf_n + 2 + md_n);
   size_t old_size = out.size();
   out.resize(old_size + bound);
   char* p = out.data() + old_size;
@@ -237,6 +254,12 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
   p = put_lit(p, "{\"skb\":\"0x");
   p = put_hex(p, ev.skb);
   *p++ = '"';
+
+  if (shinfo_btf != nullptr) {
+    p = put_lit(p, ",\"skb_shared_info\":\"\\n");
+    p = put_escaped(p, shinfo_btf, shinfo_btf_n);
+    *p++ = '"';
+  }
 
   p = put_lit(p, ",\"cpu\":");
   p = put_dec(p, ev.cpu);
@@ -335,8 +358,35 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
     p = put_dec(p, ev.mtu);
     p = put_lit(p, ",\"len\":");
     p = put_dec(p, ev.len);
+    if (has_cb) {
+      p = put_lit(p, ",\"cb\":[");
+      for (int i = 0; i < 5; ++i) {
+        if (i != 0) *p++ = ',';
+        p = put_dec(p, ev.skb_cb[i]);
+      }
+      *p++ = ']';
+    }
   }
 
+  auto put_tuple_obj = [&](char* q, const pwru_tuple_v1& t) {
+    q = put_lit(q, "{\"saddr\":");
+    q = put_addr(q, t.l3_proto, t.saddr);
+    q = put_lit(q, ",\"daddr\":");
+    q = put_addr(q, t.l3_proto, t.daddr);
+    q = put_lit(q, ",\"sport\":");
+    q = put_dec(q, t.sport);
+    q = put_lit(q, ",\"dport\":");
+    q = put_dec(q, t.dport);
+    q = put_lit(q, ",\"proto\":");
+    q = put_dec(q, t.l4_proto);
+    if (opts_.output_tcp_flags && t.tcp_flags != 0) {
+      q = put_lit(q, ",\"flags\":\"");
+      q = put(q, gotext::tcp_flags_string(t.tcp_flags));
+      *q++ = '"';
+    }
+    *q++ = '}';
+    return q;
+  };
   if (opts_.output_tuple && (ev.flags & PWRU_EV_TUPLE) != 0) {
     const pwru_tuple_v1& t = ev.tuple;
     p = put_lit(p, ",\"tuple\":{\"saddr\":");
@@ -357,9 +407,21 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
     *p++ = '}';
   }
 
+  if (has_tunnel) {
+    p = put_lit(p, ",\"tunnel_tuple\":");
+    p = put_tuple_obj(p, ev.tunnel_tuple);
+  }
+
   if (!stack_text.empty()) {
     p = put_lit(p, ",\"stack\":");
     p = put_quoted(p, stack_text.data(), stack_text.size());
+  }
+
+  // pwru's quirk: the --output-skb text goes into `skb_metadata`.
+  if (skb_btf != nullptr) {
+    p = put_lit(p, ",\"skb_metadata\":\"\\n");
+    p = put_escaped(p, skb_btf, skb_btf_n);
+    *p++ = '"';
   }
 
   // Our additions, after pwru's fields.
@@ -371,6 +433,20 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
       p = put_dec(p, ev.drop_reason);
     p = put_lit(p, "\",\"drop_reason_code\":");
     p = put_dec(p, ev.drop_reason);
+  }
+  // --output-skb-metadata values (pwru prints them in text only):
+  // {"skb->mark":"42", ...}, each value as the text column shows it.
+  if (has_md) {
+    p = put_lit(p, ",\"metadata\":{");
+    for (uint32_t i = 0; i < ev.nskb_metadata; ++i) {
+      if (i != 0) *p++ = ',';
+      const char* x = ev.skb_metadata_exprs[i] != nullptr ? ev.skb_metadata_exprs[i] : "";
+      const char* v = ev.skb_metadata_text[i] != nullptr ? ev.skb_metadata_text[i] : "";
+      p = put_quoted(p, x, std::strlen(x));
+      *p++ = ':';
+      p = put_quoted(p, v, std::strlen(v));
+    }
+    *p++ = '}';
   }
 
   *p++ = '}';

@@ -37,6 +37,8 @@ struct Options {
   bool output_caller = false;       // caller_func
   bool output_netns_names = false;  // netns_name
   Timestamp timestamp = Timestamp::none;
+  bool output_skb_cb = false;   // cb [5 numbers] (with the meta fields, as pwru)
+  bool output_tunnel = false;   // tunnel_tuple {...}
 };
 
 using SkbLastSeen = gotext::SkbLastSeen;

@@ -16,6 +16,8 @@ Options JsonSink::parse_options(pwru::sdk::Config& cfg) {
   o.output_tcp_flags = cfg.get_or<bool>("output-tcp-flags", o.output_tcp_flags);
   o.output_caller = cfg.get_or<bool>("output-caller", o.output_caller);
   o.output_netns_names = cfg.get_or<bool>("output-netns-names", o.output_netns_names);
+  o.output_skb_cb = cfg.get_or<bool>("output-skb-cb", o.output_skb_cb);
+  o.output_tunnel = cfg.get_or<bool>("output-tunnel", o.output_tunnel);
   std::string ts = cfg.get_or<std::string>("timestamp", "none");
   auto mode = parse_timestamp(ts);
   if (!mode)

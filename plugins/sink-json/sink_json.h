@@ -41,6 +41,8 @@ inline constexpr const char* kConfigDoc =
     "output-tcp-flags = false    # tuple.flags, e.g. \"SYN|ACK\" (pwru --output-tcp-flags)\n"
     "output-caller = false       # caller_func: the calling kernel symbol (pwru --output-caller)\n"
     "output-netns-names = false  # netns_name, from /run/netns (pwru --output-netns-names)\n"
-    "timestamp = \"none\"          # time: none | current | relative | absolute (pwru --timestamp)\n";
+    "timestamp = \"none\"          # time: none | current | relative | absolute (pwru --timestamp)\n"
+    "output-skb-cb = false       # cb: the 5 qdisc cb words, with the meta fields (pwru --output-skb-cb)\n"
+    "output-tunnel = false       # tunnel_tuple: the inner tuple of vxlan/geneve packets (pwru --output-tunnel)\n";
 
 }  // namespace pwru::json

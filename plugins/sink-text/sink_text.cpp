@@ -17,6 +17,8 @@ Options TextSink::parse_options(pwru::sdk::Config& cfg) {
   o.output_tcp_flags = cfg.get_or<bool>("output-tcp-flags", o.output_tcp_flags);
   o.output_caller = cfg.get_or<bool>("output-caller", o.output_caller);
   o.output_netns_names = cfg.get_or<bool>("output-netns-names", o.output_netns_names);
+  o.output_skb_cb = cfg.get_or<bool>("output-skb-cb", o.output_skb_cb);
+  o.output_tunnel = cfg.get_or<bool>("output-tunnel", o.output_tunnel);
   // pwru's flag is a uint8 clamped to at least 10.
   o.netns_names_max_length = std::max<size_t>(10, cfg.get_or<uint8_t>("netns-names-max-length", 16));
   std::string ts = cfg.get_or<std::string>("timestamp", "none");

@@ -41,6 +41,8 @@ inline constexpr const char* kConfigDoc =
     "output-caller = false     # CALLER column: the calling kernel symbol (pwru --output-caller)\n"
     "timestamp = \"none\"        # none | current | relative | absolute (pwru --timestamp)\n"
     "output-netns-names = false  # NETNS NAME column, names from /run/netns (pwru --output-netns-names)\n"
-    "netns-names-max-length = 16 # width of that column, at least 10 (pwru --netns-names-max-length)\n";
+    "netns-names-max-length = 16 # width of that column, at least 10 (pwru --netns-names-max-length)\n"
+    "output-skb-cb = false     # __sk_buff->cb[] column: the 5 qdisc cb words (pwru --output-skb-cb)\n"
+    "output-tunnel = false     # TUNNEL: the inner tuple of vxlan/geneve packets (pwru --output-tunnel)\n";
 
 }  // namespace pwru::text

@@ -191,6 +191,7 @@ Formatter::Formatter(const Options& opts) : opts_(opts) {
     // centerAlignString("IFACE", 16): 5 spaces left, 6 right.
     fmt::format_to(out, " {:<10} {:<8} {:>16} {:<6} {:<5} {:<5}", "NETNS", "MARK/x",
                    "     IFACE      ", "PROTO", "MTU", "LEN");
+    if (opts_.output_skb_cb) fmt::format_to(out, " {:<56}", "__sk_buff->cb[]");
   }
   if (opts_.output_netns_names) {
     // centerAlignString("NETNS NAME", N), printed without a leading space.
@@ -202,6 +203,7 @@ Formatter::Formatter(const Options& opts) : opts_(opts) {
   if (opts_.output_tuple) fmt::format_to(out, " TUPLE");
   fmt::format_to(out, " FUNC");
   if (opts_.output_caller) fmt::format_to(out, " CALLER");
+  if (opts_.output_tunnel) fmt::format_to(out, " TUNNEL");
   b.push_back('\n');
   header_.assign(b.data(), b.size());
 }
@@ -235,7 +237,8 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
   // 16 bytes of text plus 16 of padding after truncation.
   size_t bound = 400 + func_n + reason_n + caller_n + max_tuple_len_ + kMaxTupleLen +
                  max_func_len_ + kProcessWidth * 2 + kIfaceWidth * 2 +
-                 (opts_.output_netns_names ? opts_.netns_names_max_length * 2 : 0);
+                 (opts_.output_netns_names ? opts_.netns_names_max_length * 2 : 0) +
+                 (opts_.output_skb_cb ? 64 : 0);
   size_t old_size = out.size();
   out.resize(old_size + bound);
   char* p = out.data() + old_size;
@@ -340,6 +343,20 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
     col = p;
     p = put_dec(p, meta ? ev.len : 0);
     p = pad_right(col, p, kLenWidth);
+    // " [0x%08X,...]" of the five cb words (zeros when not captured).
+    if (opts_.output_skb_cb) {
+      const bool cb = (ev.flags & PWRU_EV_SKB_CB) != 0 && ev.size >= sizeof(pwru_event_v1);
+      *p++ = ' ';
+      *p++ = '[';
+      for (int i = 0; i < 5; ++i) {
+        if (i != 0) *p++ = ',';
+        const uint32_t v = cb ? ev.skb_cb[i] : 0;
+        *p++ = '0';
+        *p++ = 'x';
+        for (int shift = 28; shift >= 0; shift -= 4) *p++ = "0123456789ABCDEF"[(v >> shift) & 0xf];
+      }
+      *p++ = ']';
+    }
   }
 
   // NETNS NAME: the name centred in N (`~`-truncated like IFACE), or N
@@ -411,6 +428,19 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
   }
   assert(static_cast<size_t>(p - (out.data() + old_size)) <= bound);
   out.resize(static_cast<size_t>(p - out.data()));
+  const bool v14 = ev.size >= sizeof(pwru_event_v1);
+  // --output-skb-metadata: " name=value" per expression (its last field's name).
+  if (v14 && (ev.flags & PWRU_EV_SKB_METADATA) != 0 && ev.skb_metadata_names != nullptr &&
+      ev.skb_metadata_text != nullptr) {
+    for (uint32_t i = 0; i < ev.nskb_metadata; ++i) {
+      out.push_back(' ');
+      const char* n = ev.skb_metadata_names[i] != nullptr ? ev.skb_metadata_names[i] : "";
+      const char* v = ev.skb_metadata_text[i] != nullptr ? ev.skb_metadata_text[i] : "";
+      out.append(n, n + std::strlen(n));
+      out.push_back('=');
+      out.append(v, v + std::strlen(v));
+    }
+  }
   // --output-stack: "\n" + nearest symbol per frame (no indentation, as pwru).
   if ((ev.flags & PWRU_EV_STACK) != 0 && ev.size >= sizeof(pwru_event_v1) && ev.stack_syms != nullptr) {
     for (uint32_t i = 0; i < ev.nstack; ++i) {
@@ -418,6 +448,25 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
       const char* sym = ev.stack_syms[i] != nullptr ? ev.stack_syms[i] : "";
       out.append(sym, sym + std::strlen(sym));
     }
+  }
+  // --output-skb, --output-skb-shared-info: "\n" + the BTF text of each.
+  if (v14 && (ev.flags & PWRU_EV_SKB_BTF) != 0 && ev.skb_btf != nullptr) {
+    out.push_back('\n');
+    out.append(ev.skb_btf, ev.skb_btf + std::strlen(ev.skb_btf));
+  }
+  if (v14 && (ev.flags & PWRU_EV_SHINFO_BTF) != 0 && ev.shinfo_btf != nullptr) {
+    out.push_back('\n');
+    out.append(ev.shinfo_btf, ev.shinfo_btf + std::strlen(ev.shinfo_btf));
+  }
+  // --output-tunnel: " " + the inner tuple, unpadded (pwru prints it for
+  // every event, a zero tuple ":0->:0()" when there is none).
+  if (opts_.output_tunnel) {
+    static constexpr pwru_tuple_v1 kNoTuple{};
+    const pwru_tuple_v1& t = v14 && (ev.flags & PWRU_EV_TUNNEL) != 0 ? ev.tunnel_tuple : kNoTuple;
+    char tmp[kMaxTupleLen];
+    char* e = put_tuple(tmp, t, opts_.output_tcp_flags);
+    out.push_back(' ');
+    out.append(tmp, e);
   }
   out.push_back('\n');
 }

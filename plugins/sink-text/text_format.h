@@ -35,6 +35,8 @@ struct Options {
   bool output_caller = false;  // FUNC padded to the widest seen, then ` <caller>`
   bool output_netns_names = false;     // NETNS NAME column (names from /run/netns)
   size_t netns_names_max_length = 16;  // its width (pwru: --netns-names-max-length, min 10)
+  bool output_skb_cb = false;  // __sk_buff->cb[] column (in the meta columns, as pwru)
+  bool output_tunnel = false;  // TUNNEL: the inner tuple at the end of the line
 };
 
 using SkbLastSeen = gotext::SkbLastSeen;

@@ -33,6 +33,7 @@
 #include "cbpf_to_ebpf.h"
 #include "kernel/btf.h"
 #include "kernel/raw_tp.h"
+#include "kernel/skb_expr.h"
 #include "pcap_compiler.h"
 #include "transport/ring_reader.h"
 #include "util/fd.h"
@@ -98,7 +99,8 @@ struct LenRange {
   uint64_t min, max;
 };
 
-void run(const char* label, const std::string& expr, int packets, std::optional<LenRange> bpf_c = {}) {
+void run(const char* label, const std::string& expr, int packets, std::optional<LenRange> bpf_c = {},
+         const pwru_outflags_config* outflags = nullptr) {
   auto btf = kernel::KernelBtf::load();
   // Floors on every tracepoint whose skb is the first argument (the floor
   // programs read args[0]); pwru's program on the same set.
@@ -133,6 +135,7 @@ void run(const char* label, const std::string& expr, int packets, std::optional<
     po.cfg.bpf_filter_args[0] = bpf_c->min;
     po.cfg.bpf_filter_args[1] = bpf_c->max;
   }
+  if (outflags != nullptr) po.ocfg = *outflags;
   auto prog = bpf::CoreProgram::load(po);
   auto backend = attach::make_tracepoint_backend(tps);
   backend->attach(*prog);
@@ -189,6 +192,29 @@ int main(int argc, char** argv) {
       run("emitted: no filter (every skb)", "", packets);
       run("filtered out: BPF C skb->len in [5000, 9000]", "", packets, LenRange{5000, 9000});
       run("emitted: BPF C skb->len in [0, 2000]", "", packets, LenRange{0, 2000});
+      // Output flags (issue 8): an skb expression filter, and each output.
+      auto btf = kernel::KernelBtf::load();
+      pwru_outflags_config reject{};
+      reject.filter_skb_expr = 1;
+      reject.skb_expr = kernel::parse_skb_filter(*btf, "skb->dev->ifindex == 99999").k;
+      run("filtered out: skb expr skb->dev->ifindex", "", packets, {}, &reject);
+      pwru_outflags_config accept = reject;
+      accept.skb_expr = kernel::parse_skb_filter(*btf, "skb->len > 0").k;
+      run("emitted: skb expr skb->len > 0", "", packets, {}, &accept);
+      pwru_outflags_config md{};
+      md.nmetadata = 4;
+      md.metadata[0] = kernel::parse_skb_field(*btf, "skb->mark").k;
+      md.metadata[1] = kernel::parse_skb_field(*btf, "skb->len").k;
+      md.metadata[2] = kernel::parse_skb_field(*btf, "skb->dev->ifindex").k;
+      md.metadata[3] = kernel::parse_skb_field(*btf, "skb->dev->nd_net.net->ns.inum").k;
+      md.output_skb_cb = 1;
+      md.output_tunnel = 1;
+      run("emitted: 4 metadata + cb + tunnel", "", packets, {}, &md);
+      pwru_outflags_config skb{};
+      skb.output_skb_btf = 1;
+      run("emitted: --output-skb (bpf_snprintf_btf)", "", packets / 10, {}, &skb);
+      skb.output_shinfo_btf = 1;
+      run("emitted: --output-skb + shared info", "", packets / 10, {}, &skb);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_kernel_cost: %s\n", e.what());

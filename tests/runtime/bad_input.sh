@@ -120,7 +120,7 @@ printf 'version = 1\n[output\n' >"$cfg/syntax.toml"
 printf 'version = 1\n[output]\ntimestamp = "later"\n' >"$cfg/bad-value.toml"
 printf 'version = 1\n[[sink]]\nplugin = "json"\nfile = "%s"\n  bogus = 1\n' "$RT_TMP/never.json" >"$cfg/plugin-key.toml"
 printf 'version = 1\n[[sink]]\nfile = "%s"\n' "$RT_TMP/never.json" >"$cfg/plugin-missing.toml"
-printf 'version = 1\n[output]\nskb = true\n' >"$cfg/not-yet.toml"
+printf 'version = 1\n[output]\nbpfmap = true\n' >"$cfg/not-yet.toml"
 printf 'version = 1\n[[selector]]\nplugin = "skb-funcs"\n' >"$cfg/selector.toml"
 run_case config-unknown-key "$cfg/unknown-key.toml:3:1: output.metaa" -- --config "$cfg/unknown-key.toml"
 run_case config-wrong-type "$cfg/wrong-type.toml:3:8: output.meta" -- --config "$cfg/wrong-type.toml"
@@ -130,7 +130,7 @@ run_case config-syntax "$cfg/syntax.toml:2:" -- --config "$cfg/syntax.toml"
 run_case config-bad-value "$cfg/bad-value.toml:3:13: output.timestamp" -- --config "$cfg/bad-value.toml"
 run_case config-plugin-key "$cfg/plugin-key.toml:5:11: bogus" -- --config "$cfg/plugin-key.toml"
 run_case config-plugin-missing "$cfg/plugin-missing.toml:2:1: [[sink]] #1: missing plugin" -- --config "$cfg/plugin-missing.toml"
-run_case config-not-yet "$cfg/not-yet.toml:3:7: output.skb (--output-skb): not available" -- --config "$cfg/not-yet.toml"
+run_case config-not-yet "$cfg/not-yet.toml:3:10: output.bpfmap (--output-bpfmap): not available" -- --config "$cfg/not-yet.toml"
 run_case pcapng-linktype "bogus" -- --output-pcapng "$RT_TMP/x.pcapng" --output-pcapng-linktype bogus 'tcp port 8080'
 run_case pcapng-snaplen "513" -- --output-pcapng "$RT_TMP/x.pcapng" --output-pcapng-snaplen 513 'tcp port 8080'
 run_case filter-func-no-tracepoint "nosuch_func" -- --backend tracepoint --filter-func 'nosuch_func' 'tcp port 8080'
@@ -164,13 +164,10 @@ run_case plugin-doc-bad-kind "'sunk'" -- --plugin-doc sunk:text
 # cilium/pwru flags whose features are not in this build: accepted by the parser, then
 # refused with one line (never silently ignored).
 for f in --filter-track-skb --filter-track-skb-by-stackid \
-	--filter-track-bpf-helpers --output-skb --output-skb-shared-info --output-skb-cb --output-tunnel \
-	--output-bpfmap; do
+	--filter-track-bpf-helpers --output-bpfmap; do
 	run_case "not-yet${f}" "$f: not available in this build yet" -- "$f" 'tcp port 8080'
 done
-for f in --filter-skb-expr=skb-\>len --filter-xdp-expr=xdp-\>data --filter-tunnel-pcap-l2=tcp \
-	--filter-tunnel-pcap-l3=tcp --filter-non-skb-funcs=ip_rcv --output-skb-metadata=skb-\>mark \
-	--output-xdp-metadata=xdp-\>data; do
+for f in --filter-xdp-expr=xdp-\>data --filter-non-skb-funcs=ip_rcv --output-xdp-metadata=xdp-\>data; do
 	run_case "not-yet${f%%=*}" "${f%%=*}: not available in this build yet" -- "$f"
 done
 
@@ -196,6 +193,23 @@ if fentry_refused; then
 else
 	rt_log "skip trace-tc/xdp-no-fentry: this kernel lets pwru attach fentry programs"
 fi
+# Output flags (issue 8): each bad expression or value is one line naming it.
+run_case skb-expr-unknown-field "'skb->nosuch == 1'" -- --filter-skb-expr 'skb->nosuch == 1' 'tcp port 8080'
+run_case skb-expr-unknown-field-why "no field 'nosuch' in struct sk_buff" -- --filter-skb-expr 'skb->nosuch == 1'
+run_case skb-expr-syntax "'skb->mark 42'" -- --filter-skb-expr 'skb->mark 42'
+run_case skb-expr-not-skb "must start with skb" -- --filter-skb-expr 'xdp->mark == 1'
+run_case skb-expr-bad-constant "'0xzz'" -- --filter-skb-expr 'skb->mark == 0xzz'
+run_case skb-expr-too-big "'0x100' does not fit in field 'pkt_type'" -- --filter-skb-expr 'skb->pkt_type == 0x100'
+run_case skb-expr-dot-on-pointer "'dev' is a pointer: use '->'" -- --filter-skb-expr 'skb->dev.ifindex == 1'
+run_case skb-metadata-unknown "invalid --output-skb-metadata 'skb->dev->nosuch': no field 'nosuch' in struct net_device" \
+	-- --output-skb-metadata 'skb->dev->nosuch'
+run_case skb-metadata-too-large "field 'cb' (char[48], 48 bytes) is too large, max 8 bytes" -- --output-skb-metadata 'skb->cb'
+run_case skb-metadata-too-many "at most 4 expressions" \
+	-- --output-skb-metadata 'skb->mark,skb->len,skb->hash,skb->priority,skb->protocol'
+run_case skb-metadata-trailing "unexpected '+ 1' after the field" -- --output-skb-metadata 'skb->mark + 1'
+run_case tunnel-l3-bad "invalid tunnel-l3 pcap filter expression 'no such thing'" \
+	-- --filter-tunnel-pcap-l3 'no such thing'
+run_case tunnel-l2-bad "'ether hust 1'" -- --filter-tunnel-pcap-l2 'ether hust 1'
 
 if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$PWRU"; then
 	run_case not-root 're:root|privilege|permission|CAP_' --as-nobody -- 'tcp port 8080'

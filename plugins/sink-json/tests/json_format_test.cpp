@@ -586,5 +586,60 @@ TEST(JsonFormatStress, WorstCaseStringsFitTheBound) {
             std::string::npos);
 }
 
+
+// ---------------------------------------------------------------------------
+// Output flags (ABI 1.4 event fields).
+
+TEST(JsonFormatOutflags, SkbAndShinfoTextUnderPwrusNames) {
+  // pwru: skb_shared_info right after skb, and the --output-skb text in
+  // skb_metadata (its quirk), each as "\n" + the text.
+  EventBuilder ev;
+  ev.func("ip_rcv").skb_btf("(struct sk_buff){\n .len = (unsigned int)84,\n}").shinfo_btf("(struct skb_shared_info){\n}");
+  EXPECT_EQ(line(no_parts(), ev),
+            "{\"skb\":\"0x0\",\"skb_shared_info\":\"\\n(struct skb_shared_info){\\n}\",\"cpu\":0,"
+            "\"process\":\"<empty>:0\",\"func\":\"ip_rcv\","
+            "\"skb_metadata\":\"\\n(struct sk_buff){\\n .len = (unsigned int)84,\\n}\"}\n");
+}
+
+TEST(JsonFormatOutflags, CbWithTheMetaFields) {
+  Options o;
+  o.output_tuple = false;
+  o.output_skb_cb = true;
+  EventBuilder ev;
+  ev.meta(1, 0, "lo", 1, 0x0800, 65536, 84).skb_cb(0, 0, 0x14, 6, 0x00060001).func("f");
+  EXPECT_EQ(line(o, ev),
+            "{\"skb\":\"0x0\",\"cpu\":0,\"process\":\"<empty>:0\",\"func\":\"f\",\"netns\":1,\"mark\":0,"
+            "\"iface\":\"lo:1\",\"proto\":2048,\"mtu\":65536,\"len\":84,\"cb\":[0,0,20,6,393217]}\n");
+  o.output_skb_cb = false;  // not asked for: not written
+  EXPECT_EQ(line(o, ev).find("\"cb\""), std::string::npos);
+}
+
+TEST(JsonFormatOutflags, TunnelTupleAfterTuple) {
+  Options o;
+  o.output_meta = false;
+  o.output_tunnel = true;
+  EventBuilder ev;
+  ev.tuple4("198.51.100.1", 41000, "198.51.100.2", 4789, kUdp)
+      .tunnel4("203.0.113.1", 40000, "203.0.113.2", 8080, kTcp)
+      .func("f");
+  EXPECT_EQ(line(o, ev),
+            "{\"skb\":\"0x0\",\"cpu\":0,\"process\":\"<empty>:0\",\"func\":\"f\","
+            "\"tuple\":{\"saddr\":\"198.51.100.1\",\"daddr\":\"198.51.100.2\",\"sport\":41000,\"dport\":4789,\"proto\":17},"
+            "\"tunnel_tuple\":{\"saddr\":\"203.0.113.1\",\"daddr\":\"203.0.113.2\",\"sport\":40000,\"dport\":8080,\"proto\":6}}\n");
+  o.output_tunnel = false;
+  EXPECT_EQ(line(o, ev).find("tunnel_tuple"), std::string::npos);
+}
+
+TEST(JsonFormatOutflags, MetadataObjectByExpression) {
+  static const char* const kExprs[] = {"skb->mark", "skb->dev->ml_priv_type"};
+  static const char* const kNames[] = {"mark", "ml_priv_type"};
+  static const char* const kText[] = {"42", "ML_PRIV_NONE"};
+  EventBuilder ev;
+  ev.func("f").skb_metadata(kExprs, kNames, kText, 2);
+  EXPECT_EQ(line(no_parts(), ev),
+            "{\"skb\":\"0x0\",\"cpu\":0,\"process\":\"<empty>:0\",\"func\":\"f\","
+            "\"metadata\":{\"skb->mark\":\"42\",\"skb->dev->ml_priv_type\":\"ML_PRIV_NONE\"}}\n");
+}
+
 }  // namespace
 }  // namespace pwru::json

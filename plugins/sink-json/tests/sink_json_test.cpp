@@ -143,7 +143,8 @@ TEST_P(SinkJsonAbi, Descriptor) {
     pos = nl == std::string::npos ? doc.size() : nl + 1;
   }
   EXPECT_EQ(keys, (std::vector<std::string>{"output-meta", "output-tuple", "output-tcp-flags",
-                                            "output-caller", "output-netns-names", "timestamp"}));
+                                            "output-caller", "output-netns-names", "timestamp", "output-skb-cb",
+                                            "output-tunnel"}));
   // Each documented key, with its documented default, is accepted.
   void* inst = create(doc.c_str());
   ASSERT_NE(inst, nullptr) << errbuf_;

@@ -121,7 +121,7 @@ TEST_F(SinkTextAbi, Descriptor) {
   }
   EXPECT_EQ(keys, (std::vector<std::string>{"output-meta", "output-tuple", "output-tcp-flags",
                                             "output-caller", "timestamp", "output-netns-names",
-                                            "netns-names-max-length"}));
+                                            "netns-names-max-length", "output-skb-cb", "output-tunnel"}));
 }
 
 TEST_F(SinkTextAbi, CreateOpenWriteFlushCloseDestroy) {

@@ -804,5 +804,96 @@ TEST(TextFormatStress, RandomEventsStayWellFormed) {
   }
 }
 
+
+// ---------------------------------------------------------------------------
+// Output flags (ABI 1.4 event fields).
+
+TEST(TextFormatGolden, SkbCbColumnAsPublished) {
+  // pwru's published line with --output-skb-cb and --output-tcp-flags (commit 619e931).
+  Options o;
+  o.output_tcp_flags = true;
+  o.output_skb_cb = true;
+  EventBuilder ev;
+  ev.skb(0xffff91e7cf0a3e00)
+      .cpu(6)
+      .process("<empty>:0")
+      .meta(kInitNetns, 0, "ens33", 2, 0x0800, 1500, 46)
+      .skb_cb(0, 0, 0x14, 6, 0x00060001)
+      .tuple4("192.168.241.1", 8080, "192.168.241.133", 32956, kTcp, 0x14)
+      .func("tcp4_gro_receive");
+  EXPECT_EQ(run(o, {ev}),
+            "SKB                CPU PROCESS          NETNS      MARK/x        IFACE       PROTO  MTU   LEN   __sk_buff->cb[]                                          TUPLE FUNC\n"
+            "0xffff91e7cf0a3e00 6   <empty>:0        4026531840 0            ens33:2      0x0800 1500  46    [0x00000000,0x00000000,0x00000014,0x00000006,0x00060001] 192.168.241.1:8080->192.168.241.133:32956(tcp:RST|ACK) tcp4_gro_receive\n");
+}
+
+TEST(TextFormatOutflags, CbZerosWhenNotCapturedAndNothingWithoutMeta) {
+  Options o;
+  o.output_skb_cb = true;
+  o.output_tuple = false;
+  EventBuilder ev;
+  ev.meta(1, 0, "lo", 1, 0x0800, 65536, 84).func("f");
+  Options plain = o;
+  plain.output_skb_cb = false;
+  std::string want = run(plain, {ev}, false);
+  // The LEN column is "84   ": the cb text follows it after one space.
+  want.insert(want.size() - 3, " [0x00000000,0x00000000,0x00000000,0x00000000,0x00000000]");
+  EXPECT_EQ(run(o, {ev}, false), want);
+  // pwru prints the cb column inside the meta columns only.
+  o.output_meta = false;
+  EXPECT_EQ(Formatter(o).header(), "SKB                CPU PROCESS          FUNC\n");
+  EXPECT_EQ(run(o, {ev}, false), "0x0                0   <empty>:0        f\n");
+}
+
+TEST(TextFormatOutflags, MetadataAfterFuncByLastFieldName) {
+  static const char* const kExprs[] = {"skb->mark", "skb->dev->ifindex", "skb->dev->ml_priv_type"};
+  static const char* const kNames[] = {"mark", "ifindex", "ml_priv_type"};
+  static const char* const kText[] = {"42", "1", "ML_PRIV_NONE"};
+  Options o = no_columns();
+  o.output_caller = true;
+  EventBuilder ev;
+  ev.func("ip_rcv").caller("__netif_receive_skb_one_core").skb_metadata(kExprs, kNames, kText, 3);
+  EXPECT_EQ(run(o, {ev}, false),
+            "0x0                0   <empty>:0        ip_rcv __netif_receive_skb_one_core mark=42 ifindex=1 "
+            "ml_priv_type=ML_PRIV_NONE\n");
+}
+
+TEST(TextFormatOutflags, StackThenSkbThenShinfoThenTunnel) {
+  // pwru's order: line, metadata, stack, "\n"+skb text, "\n"+shinfo text, " "+tunnel tuple, "\n".
+  static const char* const kSyms[] = {"ip_rcv", "__netif_receive_skb"};
+  Options o = no_columns();
+  o.output_tunnel = true;
+  EXPECT_EQ(Formatter(o).header(), "SKB                CPU PROCESS          FUNC TUNNEL\n");
+  EventBuilder ev;
+  ev.func("ip_rcv")
+      .stack(kSyms, 2)
+      .skb_btf("(struct sk_buff){\n .len = (unsigned int)134,\n}")
+      .shinfo_btf("(struct skb_shared_info){\n .nr_frags = (__u8)1,\n}")
+      .tunnel4("203.0.113.1", 40000, "203.0.113.2", 8080, kTcp);
+  EXPECT_EQ(run(o, {ev}, false),
+            "0x0                0   <empty>:0        ip_rcv\nip_rcv\n__netif_receive_skb\n"
+            "(struct sk_buff){\n .len = (unsigned int)134,\n}\n"
+            "(struct skb_shared_info){\n .nr_frags = (__u8)1,\n} 203.0.113.1:40000->203.0.113.2:8080(tcp)\n");
+}
+
+TEST(TextFormatOutflags, TunnelWithoutInnerHeadersIsAZeroTuple) {
+  Options o;
+  o.output_tunnel = true;
+  EventBuilder ev;
+  ev.meta(1, 0, "lo", 1, 0x0800, 65536, 84).tuple4("198.51.100.1", 1, "198.51.100.2", 2, kUdp).no_tunnel();
+  const std::string out = run(o, {ev});
+  EXPECT_NE(out.find(" TUPLE FUNC TUNNEL\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("198.51.100.1:1->198.51.100.2:2(udp) f :0->:0()\n"), std::string::npos) << out;
+}
+
+TEST(TextFormatOutflags, OlderEventsWithoutTheFieldsAreSafe) {
+  // An ABI 1.3-sized event: the 1.4 fields are not read even if flags claim them.
+  Options o = no_columns();
+  o.output_tunnel = true;
+  EventBuilder ev;
+  ev.func("f").skb_btf("not read").tunnel4("203.0.113.1", 1, "203.0.113.2", 2, kUdp);
+  ev.size(offsetof(pwru_event_v1, skb_cb));
+  EXPECT_EQ(run(o, {ev}, false), "0x0                0   <empty>:0        f :0->:0()\n");
+}
+
 }  // namespace
 }  // namespace pwru::text

@@ -43,9 +43,14 @@ extern "C" {
  *       filter brings in-kernel code written in BPF C, which the host links
  *       into its kernel program. Read only from plugins that declare
  *       abi_minor >= 3.
+ *  1.4: pwru_event_v1 output-flag fields (skb cb, skb metadata, tunnel
+ *       tuple, BTF text of sk_buff / skb_shared_info; PWRU_EV_SKB_CB ...
+ *       PWRU_EV_SHINFO_BTF) and the tunnel filter slots PWRU_SLOT_TUNNEL_L2
+ *       and PWRU_SLOT_TUNNEL_L3, accepted from plugins that declare
+ *       abi_minor >= 4.
  */
 #define PWRU_ABI_MAJOR 1
-#define PWRU_ABI_MINOR 3
+#define PWRU_ABI_MINOR 4
 
 /* The one symbol a plugin library exports. Its name carries the major. */
 #define PWRU_PLUGIN_ENTRY_V1 pwru_plugin_entry_v1
@@ -121,6 +126,11 @@ enum pwru_probe_kind {
 #define PWRU_EV_PACKET (1u << 3)      /* packet bytes */
 #define PWRU_EV_CALLER (1u << 4)      /* caller_addr / caller */
 #define PWRU_EV_STACK (1u << 5)       /* ABI 1.1: nstack, stack_ips, stack_syms */
+#define PWRU_EV_SKB_CB (1u << 6)      /* ABI 1.4: skb_cb (--output-skb-cb) */
+#define PWRU_EV_SKB_METADATA (1u << 7) /* ABI 1.4: nskb_metadata ... (--output-skb-metadata) */
+#define PWRU_EV_TUNNEL (1u << 8)      /* ABI 1.4: tunnel_tuple (--output-tunnel) */
+#define PWRU_EV_SKB_BTF (1u << 9)     /* ABI 1.4: skb_btf (--output-skb) */
+#define PWRU_EV_SHINFO_BTF (1u << 10) /* ABI 1.4: shinfo_btf (--output-skb-shared-info) */
 
 /* Link type of pwru_event_v1.packet (values are pcap DLT_/LINKTYPE_ numbers). */
 #define PWRU_LINKTYPE_ETHERNET 1
@@ -186,6 +196,28 @@ struct pwru_event_v1 {
 	uint32_t reserved2;
 	const uint64_t *stack_ips;
 	const char *const *stack_syms;
+	/* ABI 1.4 (check `size` before reading these). */
+	/* PWRU_EV_SKB_CB: the 20 bytes of struct qdisc_skb_cb data, i.e.
+	 * __sk_buff->cb[0..4] (--output-skb-cb). */
+	uint32_t skb_cb[5];
+	/* PWRU_EV_SKB_METADATA (--output-skb-metadata): nskb_metadata values,
+	 * each with its expression ("skb->dev->ifindex"), the expression's
+	 * last field name ("ifindex"), the raw value (the field's bytes,
+	 * bitfields shifted down, zero-extended) and its text as the field's
+	 * BTF type prints it (decimal, enum names, 0x pointers). */
+	uint32_t nskb_metadata;
+	const char *const *skb_metadata_exprs;
+	const char *const *skb_metadata_names;
+	const uint64_t *skb_metadata_raw;
+	const char *const *skb_metadata_text;
+	/* PWRU_EV_TUNNEL: the inner tuple of a tunnelled packet (from
+	 * head + inner_network_header; all zero when the skb has none). */
+	struct pwru_tuple_v1 tunnel_tuple;
+	/* PWRU_EV_SKB_BTF / PWRU_EV_SHINFO_BTF: bpf_snprintf_btf() text of the
+	 * struct sk_buff and of its struct skb_shared_info (several lines, no
+	 * trailing newline), or "" when the kernel could not print it. */
+	const char *skb_btf;
+	const char *shinfo_btf;
 };
 
 /* One attached probe point; pwru_event_v1.probe_id indexes these. */
@@ -259,6 +291,11 @@ struct pwru_sink_ops_v1 {
 enum pwru_filter_slot {
 	PWRU_SLOT_PCAP_L2 = 1, /* packet from the MAC header (Ethernet) */
 	PWRU_SLOT_PCAP_L3 = 2, /* packet from the network header (raw IPv4/IPv6) */
+	/* ABI 1.4: the inner packet of a tunnelled skb (vxlan, geneve ...):
+	 * from head + inner_mac_header (Ethernet) and head + inner_network_header
+	 * (raw IP). A packet without inner headers is not filtered by them. */
+	PWRU_SLOT_TUNNEL_L2 = 3,
+	PWRU_SLOT_TUNNEL_L3 = 4,
 };
 
 /* pwru_filter_code_v1.mode */

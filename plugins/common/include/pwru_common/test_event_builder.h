@@ -89,6 +89,45 @@ class EventBuilder {
     return *this;
   }
 
+  // ABI 1.4 output flags. Pointers must outlive the builder.
+  EventBuilder& skb_cb(uint32_t a, uint32_t b, uint32_t c, uint32_t d, uint32_t e) {
+    ev_.flags |= PWRU_EV_SKB_CB;
+    const uint32_t v[5] = {a, b, c, d, e};
+    std::memcpy(ev_.skb_cb, v, sizeof(v));
+    return *this;
+  }
+  EventBuilder& skb_metadata(const char* const* exprs, const char* const* names, const char* const* text,
+                             uint32_t n) {
+    ev_.flags |= PWRU_EV_SKB_METADATA;
+    ev_.nskb_metadata = n;
+    ev_.skb_metadata_exprs = exprs;
+    ev_.skb_metadata_names = names;
+    ev_.skb_metadata_text = text;
+    return *this;
+  }
+  EventBuilder& tunnel4(const char* s, uint16_t sport, const char* d, uint16_t dport, uint8_t l4) {
+    const pwru_tuple_v1 outer = ev_.tuple;
+    const uint32_t flags = ev_.flags;
+    tuple(AF_INET, 0x0800, s, sport, d, dport, l4, 0);
+    ev_.tunnel_tuple = ev_.tuple;
+    ev_.tuple = outer;
+    ev_.flags = flags | PWRU_EV_TUNNEL;
+    return *this;
+  }
+  EventBuilder& no_tunnel() {
+    ev_.flags |= PWRU_EV_TUNNEL;
+    ev_.tunnel_tuple = pwru_tuple_v1{};
+    return *this;
+  }
+  EventBuilder& skb_btf(const char* text) {
+    ev_.flags |= PWRU_EV_SKB_BTF;
+    return set(ev_.skb_btf, text);
+  }
+  EventBuilder& shinfo_btf(const char* text) {
+    ev_.flags |= PWRU_EV_SHINFO_BTF;
+    return set(ev_.shinfo_btf, text);
+  }
+
   const pwru_event_v1& get() const { return ev_; }
   operator const pwru_event_v1&() const { return ev_; }  // NOLINT(google-explicit-constructor)
 

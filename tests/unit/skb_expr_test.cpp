@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+// skb field expressions (--output-skb-metadata, --filter-skb-expr) against
+// the running kernel's real BTF (/sys/kernel/btf/vmlinux).
+#include <gtest/gtest.h>
+
+#include <bpf/btf.h>
+
+#include <string>
+
+#include "kernel/btf.h"
+#include "kernel/skb_expr.h"
+#include "util/error.h"
+
+using pwru::kernel::format_skb_value;
+using pwru::kernel::has_bpf_helper;
+using pwru::kernel::KernelBtf;
+using pwru::kernel::parse_skb_field;
+using pwru::kernel::parse_skb_filter;
+using pwru::kernel::SkbExpr;
+
+namespace {
+
+const KernelBtf& kbtf() {
+  static auto b = KernelBtf::load();
+  return *b;
+}
+
+// The error text of a failing parse ("" if it parsed).
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const pwru::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(SkbExpr, DirectFieldNeedsNoHop) {
+  SkbExpr len = parse_skb_field(kbtf(), "skb->len");
+  EXPECT_EQ(len.last, "len");
+  EXPECT_EQ(len.path, "skb->len");
+  EXPECT_EQ(len.k.nhops, 0);
+  EXPECT_EQ(len.k.size, 4);
+  EXPECT_EQ(len.k.bit_size, 0);
+  EXPECT_EQ(len.k.is_signed, 0);
+  // struct sk_buff: unsigned int len, data_len; __u16 mac_len, hdr_len (adjacent in every kernel).
+  SkbExpr data_len = parse_skb_field(kbtf(), "skb->data_len");
+  SkbExpr mac_len = parse_skb_field(kbtf(), "skb->mac_len");
+  EXPECT_EQ(data_len.k.off, len.k.off + 4);
+  EXPECT_EQ(mac_len.k.off, len.k.off + 8);
+  EXPECT_EQ(mac_len.k.size, 2);
+  EXPECT_GT(len.k.off, 0u);
+}
+
+TEST(SkbExpr, FieldsOfAnonymousUnionsAreFound) {
+  // mark lives in an anonymous union in struct sk_buff; protocol in a struct_group.
+  SkbExpr mark = parse_skb_field(kbtf(), "skb->mark");
+  EXPECT_EQ(mark.k.size, 4);
+  EXPECT_EQ(mark.k.nhops, 0);
+  SkbExpr proto = parse_skb_field(kbtf(), "skb->protocol");
+  EXPECT_EQ(proto.k.size, 2);
+  EXPECT_NE(mark.k.off, proto.k.off);
+}
+
+TEST(SkbExpr, PointerHopsAndDotMembers) {
+  SkbExpr dev = parse_skb_field(kbtf(), "skb->dev");
+  EXPECT_EQ(dev.k.nhops, 0);
+  EXPECT_EQ(dev.k.size, 8);
+  SkbExpr ifindex = parse_skb_field(kbtf(), "skb->dev->ifindex");
+  ASSERT_EQ(ifindex.k.nhops, 1);
+  EXPECT_EQ(ifindex.k.hop[0], dev.k.off);  // first follow skb->dev
+  EXPECT_EQ(ifindex.k.size, 4);
+  EXPECT_EQ(ifindex.k.is_signed, 1);  // int ifindex
+  EXPECT_EQ(ifindex.last, "ifindex");
+  // skb->dev->nd_net.net->ns.inum: two hops (dev, net), '.' adds offsets.
+  SkbExpr inum = parse_skb_field(kbtf(), "skb->dev->nd_net.net->ns.inum");
+  ASSERT_EQ(inum.k.nhops, 2);
+  EXPECT_EQ(inum.k.hop[0], dev.k.off);
+  SkbExpr net = parse_skb_field(kbtf(), "skb->dev->nd_net.net");
+  EXPECT_EQ(inum.k.hop[1], net.k.off);
+  EXPECT_EQ(inum.k.size, 4);
+  EXPECT_EQ(inum.last, "inum");
+  // Spaces between tokens are fine.
+  SkbExpr spaced = parse_skb_field(kbtf(), " skb -> dev -> ifindex ");
+  EXPECT_EQ(spaced.k.hop[0], ifindex.k.hop[0]);
+  EXPECT_EQ(spaced.k.off, ifindex.k.off);
+}
+
+TEST(SkbExpr, Bitfield) {
+  // __u8 pkt_type:3 is a bitfield: read one byte, shift, keep 3 bits.
+  SkbExpr pt = parse_skb_field(kbtf(), "skb->pkt_type");
+  EXPECT_EQ(pt.k.bit_size, 3);
+  EXPECT_EQ(pt.k.size, 1);
+  EXPECT_LT(pt.k.bit_shift, 8);
+}
+
+TEST(SkbExpr, ErrorsNameTheBadPart) {
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->nosuch"); }), "no field 'nosuch' in struct sk_buff");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->dev->nosuch"); }),
+            "no field 'nosuch' in struct net_device");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->cb"); }),
+            "field 'cb' (char[48], 48 bytes) is too large, max 8 bytes");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->dev.ifindex"); }), "'dev' is a pointer: use '->'");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->len->x"); }),
+            "'len' is not a pointer (unsigned int): use '.'");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb.len"); }), "skb is a pointer: use skb->len");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "xdp->len"); }),
+            "must start with skb (the struct sk_buff *), e.g. skb->mark");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb"); }), "expected a field, e.g. skb->mark");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->"); }), "expected a field name after '->'");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->mark[0]"); }), "unexpected '[0]' after the field");
+}
+
+TEST(SkbExprFilter, OperatorsAndConstants) {
+  SkbExpr e = parse_skb_filter(kbtf(), "skb->mark == 0x2a");
+  EXPECT_EQ(e.k.op, PWRU_EXPR_EQ);
+  EXPECT_EQ(e.k.value, 42u);
+  EXPECT_EQ(e.k.off, parse_skb_field(kbtf(), "skb->mark").k.off);
+  EXPECT_EQ(parse_skb_filter(kbtf(), "skb->mark = 7").k.op, PWRU_EXPR_EQ);
+  EXPECT_EQ(parse_skb_filter(kbtf(), "skb->mark!=7").k.op, PWRU_EXPR_NE);
+  EXPECT_EQ(parse_skb_filter(kbtf(), "skb->len < 7").k.op, PWRU_EXPR_LT);
+  EXPECT_EQ(parse_skb_filter(kbtf(), "skb->len <= 7").k.op, PWRU_EXPR_LE);
+  EXPECT_EQ(parse_skb_filter(kbtf(), "skb->len > 7").k.op, PWRU_EXPR_GT);
+  EXPECT_EQ(parse_skb_filter(kbtf(), "skb->len >= 100").k.value, 100u);
+  // Signed fields take negative constants (sign-extended to 64 bits).
+  SkbExpr neg = parse_skb_filter(kbtf(), "skb->dev->ifindex > -1");
+  EXPECT_EQ(neg.k.is_signed, 1);
+  EXPECT_EQ(neg.k.value, ~uint64_t{0});
+}
+
+TEST(SkbExprFilter, EnumeratorConstantRoundTrips) {
+  // enum netdev_ml_priv_type ml_priv_type: the enumerator's value, printed back by name.
+  SkbExpr e = parse_skb_filter(kbtf(), "skb->dev->ml_priv_type == ML_PRIV_CAN");
+  EXPECT_NE(e.k.value, 0u);
+  EXPECT_EQ(format_skb_value(kbtf(), e.type_id, e.k.value), "ML_PRIV_CAN");
+}
+
+TEST(SkbExprFilter, Errors) {
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "skb->mark"); }),
+            "expected a comparison (== != < <= > >=) and a constant after the field");
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "skb->mark 42"); }),
+            "expected a comparison (== != < <= > >=) at '42'");
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "skb->mark == "); }), "expected a constant after the comparison");
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "skb->mark == 0xzz"); }),
+            "'0xzz' is not a number (decimal or 0x hex) or an enumerator");
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "skb->mark == -1"); }),
+            "'-1' is negative but field 'mark' is unsigned");
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "skb->protocol == 0x10000"); }),
+            "'0x10000' does not fit in field 'protocol' (16-bit)");
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "skb->pkt_type == 8"); }),
+            "'8' does not fit in field 'pkt_type' (3-bit)");
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "skb->mark == NO_SUCH_ENUMERATOR_X"); }),
+            "'NO_SUCH_ENUMERATOR_X' is neither a number nor an enumerator in the kernel's BTF");
+}
+
+TEST(SkbExprFormat, AsCiliumPrintsThem) {
+  const KernelBtf& b = kbtf();
+  // Unsigned: decimal (mybtf's %d), not hex.
+  EXPECT_EQ(format_skb_value(b, parse_skb_field(b, "skb->mark").type_id, 42), "42");
+  // Signed int: sign from the low 4 bytes.
+  EXPECT_EQ(format_skb_value(b, parse_skb_field(b, "skb->dev->ifindex").type_id, 0xffffffffu), "-1");
+  // Pointers: %#x.
+  EXPECT_EQ(format_skb_value(b, parse_skb_field(b, "skb->dev").type_id, 0xffff888100a00000ull),
+            "0xffff888100a00000");
+  EXPECT_EQ(format_skb_value(b, parse_skb_field(b, "skb->dev").type_id, 0), "0x0");
+  // Enums by name, else the number.
+  const uint32_t ml = parse_skb_field(b, "skb->dev->ml_priv_type").type_id;
+  EXPECT_EQ(format_skb_value(b, ml, 0), "ML_PRIV_NONE");
+  EXPECT_EQ(format_skb_value(b, ml, 77), "77");
+  // A bitfield prints with its base type, from the extracted value.
+  EXPECT_EQ(format_skb_value(b, parse_skb_field(b, "skb->pkt_type").type_id, 3), "3");
+}
+
+TEST(SkbExprHelpers, SnprintfBtfIsInThisKernel) {
+  // Linux >= 5.10 (the sandbox runs 6.18).
+  EXPECT_TRUE(has_bpf_helper(kbtf(), "snprintf_btf"));
+  EXPECT_TRUE(has_bpf_helper(kbtf(), "probe_read_kernel"));
+  EXPECT_FALSE(has_bpf_helper(kbtf(), "no_such_helper"));
+}
