@@ -38,7 +38,18 @@ struct ProgramOptions {
   bool raw_tp_instances = false;
   bool want_kprobe = false;        // load the kprobe entries
   bool want_kprobe_multi = false;  // load the kprobe.multi entries
+  // Skb tracking (cfg.track_skb / cfg.track_stack; bpf/pwru.bpf.c "Skb
+  // tracking"): the raw tracepoint programs that end an skb's tracking,
+  // the clone/copy programs of the kprobe backend in use (kprobe or
+  // kprobe.multi, as want_kprobe*), and the entries of functions without
+  // an skb (--filter-non-skb-funcs, kprobe_fd(0) / kprobe_multi_fd(0)).
+  bool want_untrack = false;
+  bool want_track_clones = false;
+  bool want_non_skb = false;
 };
+
+// The clone/copy tracking programs (kprobe backends).
+enum class TrackProg { kCopy, kCloneEntry, kCloneReturn };
 
 // A program as the kernel got it, kept to load variants of it later.
 struct CapturedProgram {
@@ -61,9 +72,15 @@ class CoreProgram {
   // (ProgramOptions::raw_tp_instances). Returns a new program fd (owned by
   // the caller). Throws pwru::Error with the verifier's log.
   int load_raw_tp_instance(int k, uint64_t cookie) const;
-  // kprobe / kprobe.multi entry whose skb is argument k (k = 1..5).
+  // kprobe / kprobe.multi entry whose skb is argument k (k = 1..5); k = 0:
+  // a function without an skb, traced for its stack's skb (want_non_skb).
   int kprobe_fd(int k) const;
   int kprobe_multi_fd(int k) const;
+  // Skb tracking: the program that stops tracking the skb (or freed
+  // object) in raw tracepoint argument `arg` (1 or 2); -1 if not loaded.
+  int untrack_fd(int arg) const;
+  // A clone/copy tracking program, as a kprobe or a kprobe.multi program.
+  int track_fd(TrackProg which, bool multi) const;
   int events_fd() const;
   // Events that did not fit in the ring buffer, per CPU.
   std::vector<uint64_t> lost_per_cpu() const;
