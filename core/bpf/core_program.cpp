@@ -311,6 +311,8 @@ std::vector<int> CoreProgram::prog_fds() const {
   return fds;
 }
 
+int CoreProgram::map_fd(const char* name) const { return bpf_object__find_map_fd_by_name(skel_->obj, name); }
+
 uint64_t CoreProgram::recursion_misses() const {
   uint64_t total = 0;
   for (int fd : prog_fds()) {

@@ -88,6 +88,8 @@ class CoreProgram {
   uint64_t recursion_misses() const;
   // Every loaded program fd (benchmarks read their run-time stats).
   std::vector<int> prog_fds() const;
+  // A map of the program by name (tests look into the tracking maps); -1 if none.
+  int map_fd(const char* name) const;
 
  private:
   explicit CoreProgram(pwru_bpf* skel) : skel_(skel) {}
