@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=sh disable=SC1091
+# track-skb (cilium/pwru CI #6, filter-track-skb): the server namespace DNATs TCP to port
+# 8080 to port 9090 (nat PREROUTING), copies what reaches 9090 to the client with TEE
+# (mangle INPUT: nf_dup_ipv4 -> pskb_copy -> skb_copy_header) and drops it (filter INPUT).
+# pwru --filter-track-skb with the pre-NAT filter 'tcp and dst port 8080':
+#   - the post-NAT tuple (dst port 9090) shows up on the SYN's own skb address, down to
+#     the netfilter drop;
+#   - kprobe backends: the TEE copy (another skb, post-NAT tuple only) is followed from
+#     skb_copy_header; the tracepoint backend sees no copies, so there every post-NAT
+#     skb is the SYN's;
+#   - after the drop the address is forgotten: SYNs of two later connections to 8081 (not
+#     DNATed, refused), which the slab may hand the freed skbs, and ARP, never show up.
+. /vm/lib.sh
+vm_topology 198.51.100.1 198.51.100.10
+vm_iptables "$VM_NSS" -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination 198.51.100.10:9090
+vm_iptables "$VM_NSS" -t mangle -A INPUT -p tcp --dport 9090 -j TEE --gateway 198.51.100.1
+vm_iptables "$VM_NSS" -A INPUT -p tcp --dport 9090 -j DROP
+vm_route_check "$VM_NSC" 198.51.100.10 "$VM_DEVC"
+# TEE sends its copy to the client through the server's end of the pair.
+vm_route_check "$VM_NSS" 198.51.100.1 "$VM_DEVS"
+
+vm_pwru_start --filter-track-skb 'tcp and dst port 8080'
+vm_curl "$VM_NSC" 198.51.100.10 8080 "$VM_DEVC" && vm_fail "curl to 198.51.100.10:8080 succeeded: the DROP rule did not work"
+vm_curl "$VM_NSC" 198.51.100.10 8081 "$VM_DEVC"
+vm_curl "$VM_NSC" 198.51.100.10 8081 "$VM_DEVC"
+sleep 0.5
+vm_pwru_stop
+dropped=$(vm_dropped_count "$VM_NSS")
+[ "$dropped" -ge 1 ] || vm_fail "the DROP rule in $VM_NSS matched no packet (curl: $(tail -n 1 "$VM_TMP/curl.out"))"
+vm_expect_header
+
+PRE='198\.51\.100\.1:[0-9]+->198\.51\.100\.10:8080\(tcp'
+POST='198\.51\.100\.1:[0-9]+->198\.51\.100\.10:9090\(tcp'
+vm_expect "$PRE" "the pre-NAT tuple"
+vm_expect "$POST.*$(vm_drop_func)" "the post-NAT tuple on the netfilter drop"
+# SKB addresses: of the pre-NAT lines, of the post-NAT lines.
+grep -E -- "$PRE" "$VM_PWRU_OUT" | awk '{print $1}' | sort -u >"$VM_TMP/pre.skbs"
+grep -E -- "$POST" "$VM_PWRU_OUT" | awk '{print $1}' | sort -u >"$VM_TMP/post.skbs"
+grep -E -- "$POST.*$(vm_drop_func)" "$VM_PWRU_OUT" | awk '{print $1}' | sort -u >"$VM_TMP/drop.skbs"
+[ -n "$(vm_skbs_in "$VM_TMP/pre.skbs" "$VM_TMP/drop.skbs")" ] ||
+	vm_fail "the post-NAT drop is not on a pre-NAT skb: $(tr '\n' ' ' <"$VM_TMP/drop.skbs")"
+copies=$(vm_skbs_not_in "$VM_TMP/pre.skbs" "$VM_TMP/post.skbs" | wc -l)
+case $VM_BACKEND in
+tracepoint)
+	[ "$copies" = 0 ] || vm_fail "$copies post-NAT skbs that never matched the filter (the tracepoint backend sees no copies)"
+	;;
+*)
+	[ "$copies" -ge 1 ] || vm_fail "the TEE copy (skb_copy_header) was not followed: every post-NAT skb is a pre-NAT one"
+	;;
+esac
+vm_expect_none ':8081\(' "a later connection (a freed skb still tracked)"
+vm_expect_none ' 0x0806 ' "ARP (a freed skb still tracked)"
+vm_pass "$(vm_summary "$(wc -l <"$VM_TMP/post.skbs") post-NAT skbs, $copies copies")"
