@@ -429,7 +429,8 @@ static __always_inline void count_lost(void)
  *   3. it matches the filters;
  * and a traced skb is then tracked by address (when 3) and becomes its
  * stack's skb (when 1 or 3). All of it is rodata-gated: with tracking off
- * the verifier removes every line below from the loaded program.
+ * the verifier removes every line below from the loaded program, and what
+ * stays in handle_skb is one load of CFG.track per gate.
  *
  * Lifetime: a tracked address stops being tracked where the skb's life
  * ends, so that a later skb at the same address is not followed:
@@ -520,18 +521,19 @@ static __always_inline __u64 pwru_stack_id(void)
 	return (1ULL << 63) | bpf_get_smp_processor_id();
 }
 
-/* How `skb` is tracked: TRACK_BY_SKB, TRACK_BY_STACK or TRACK_NONE; *sid
- * gets the stack id (by-stackid). */
-static __always_inline __u32 track_lookup(struct sk_buff *skb, __u64 *sid)
+/* How `skb` is tracked: TRACK_BY_SKB, TRACK_BY_STACK or TRACK_NONE. */
+static __always_inline __u32 track_lookup(struct sk_buff *skb)
 {
 	__u64 key = (__u64)skb;
+	__u64 sid;
 
-	if (CFG.track_stack)
-		*sid = pwru_stack_id();
-	if (CFG.track_skb && bpf_map_lookup_elem(&pwru_track_skb, &key))
+	if ((CFG.track & PWRU_TRACK_SKB) && bpf_map_lookup_elem(&pwru_track_skb, &key))
 		return TRACK_BY_SKB;
-	if (CFG.track_stack && bpf_map_lookup_elem(&pwru_stack_skb, sid))
-		return TRACK_BY_STACK;
+	if (CFG.track & PWRU_TRACK_STACK) {
+		sid = pwru_stack_id();
+		if (bpf_map_lookup_elem(&pwru_stack_skb, &sid))
+			return TRACK_BY_STACK;
+	}
 	return TRACK_NONE;
 }
 
@@ -544,13 +546,14 @@ static __always_inline void track_add(__u64 skb)
 
 /* A traced skb: track it by address when it matched the filters, and
  * make it its stack's skb unless it was traced for its stack. */
-static __always_inline void track_update(struct sk_buff *skb, __u32 by, __u64 sid)
+static __always_inline void track_update(struct sk_buff *skb, __u32 by)
 {
 	__u64 key = (__u64)skb;
 
-	if (CFG.track_skb && by == TRACK_NONE)
+	if ((CFG.track & PWRU_TRACK_SKB) && by == TRACK_NONE)
 		track_add(key);
-	if (CFG.track_stack && by != TRACK_BY_STACK) {
+	if ((CFG.track & PWRU_TRACK_STACK) && by != TRACK_BY_STACK) {
+		__u64 sid = pwru_stack_id();
 		__u64 *old = bpf_map_lookup_elem(&pwru_skb_stack, &key);
 
 		if (old && *old != sid) {
@@ -569,9 +572,9 @@ static __always_inline void track_update(struct sk_buff *skb, __u32 by, __u64 si
  * (lock-free) so that the common case, an untracked skb, takes no lock. */
 static __always_inline void pwru_untrack(__u64 skb)
 {
-	if (CFG.track_skb && bpf_map_lookup_elem(&pwru_track_skb, &skb))
+	if ((CFG.track & PWRU_TRACK_SKB) && bpf_map_lookup_elem(&pwru_track_skb, &skb))
 		bpf_map_delete_elem(&pwru_track_skb, &skb);
-	if (CFG.track_stack) {
+	if (CFG.track & PWRU_TRACK_STACK) {
 		__u64 *sid = bpf_map_lookup_elem(&pwru_skb_stack, &skb);
 
 		if (sid) {
@@ -601,12 +604,11 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 	__u32 netns = 0;
 	__u32 mark = 0;
 	__u32 tracked = TRACK_NONE; /* skb tracking: traced without the filters */
-	__u64 sid = 0;
 
 	if (!skb)
 		return 0;
-	if (CFG.track_skb || CFG.track_stack)
-		tracked = track_lookup(skb, &sid);
+	if (CFG.track)
+		tracked = track_lookup(skb);
 	/* The device is read only by what needs it: filters that do not
 	 * look at it keep a rejected packet cheap. */
 	if (CFG.filter_netns || CFG.filter_ifindex)
@@ -641,8 +643,8 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 	}
 	/* Every filter passed (or the skb is tracked): track it from here on.
 	 * A filter added above must also let a tracked skb through. */
-	if (CFG.track_skb || CFG.track_stack)
-		track_update(skb, tracked, sid);
+	if (CFG.track)
+		track_update(skb, tracked);
 
 	/* Constant sizes only (the verifier wants one): the regions after the
 	 * record are fixed-size (pwru_event.h, PWRU_STACK_BYTES). */
@@ -798,7 +800,7 @@ static __noinline __u64 pwru_tp_cookie(void *ctx)
 		handle_skb(ctx, skb, K, cookie & PWRU_COOKIE_PROBE_MASK, 0, reason,      \
 			   reason_pos != 0, 0);                                          \
 		/* Skb tracking: the skb's life ends here, after its event. */           \
-		if ((CFG.track_skb || CFG.track_stack) && (cookie & PWRU_COOKIE_UNTRACK)) \
+		if (CFG.track && (cookie & PWRU_COOKIE_UNTRACK))                         \
 			pwru_untrack((__u64)skb);                                        \
 		return 0;                                                                \
 	}
@@ -868,6 +870,21 @@ SEC("raw_tp/pwru")
 int pwru_untrack_tp2(struct bpf_raw_tracepoint_args *ctx)
 {
 	pwru_untrack(ctx->args[1]);
+	return 0;
+}
+
+/* kmem:kmem_cache_free(call_site, ptr, cache) runs for every slab free on
+ * the machine: look the object up only when its cache holds skbs
+ * (skbuff_head_cache, skbuff_fclone_cache: objects the size of struct
+ * sk_buff or struct sk_buff_fclones). */
+SEC("raw_tp/pwru")
+int pwru_untrack_slab(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct kmem_cache *cache = (void *)ctx->args[2];
+	__u32 size = BPF_CORE_READ(cache, object_size);
+
+	if (size == bpf_core_type_size(struct sk_buff) || size == bpf_core_type_size(struct sk_buff_fclones))
+		pwru_untrack(ctx->args[1]);
 	return 0;
 }
 

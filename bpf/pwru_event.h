@@ -79,10 +79,14 @@ struct pwru_bpf_config {
 	__u8 output_caller;   /* kprobe backends: the return address at entry */
 	__u32 snaplen;        /* output_packet: caplen cap and bytes copied, 1..PWRU_PKT_BUF */
 	__u8 output_stack;    /* the kernel stack in each event (PWRU_STACK_BYTES region) */
-	__u8 track_skb;       /* --filter-track-skb: follow a matched skb by its address */
-	__u8 track_stack;     /* --filter-track-skb-by-stackid: and by the stack it runs on */
-	__u8 stack_shift;     /* track_stack: log2 of the kernel's THREAD_SIZE (14, 15 with KASAN) */
+	__u8 track;           /* skb tracking: PWRU_TRACK_SKB | PWRU_TRACK_STACK (one byte: one gate) */
+	__u8 stack_shift;     /* PWRU_TRACK_STACK: log2 of the kernel's THREAD_SIZE (14, 15 with KASAN) */
+	__u8 pad1;
 };
+
+/* pwru_bpf_config.track */
+#define PWRU_TRACK_SKB (1u << 0)   /* --filter-track-skb: follow a matched skb by its address */
+#define PWRU_TRACK_STACK (1u << 1) /* --filter-track-skb-by-stackid: and by the stack it runs on */
 
 struct pwru_ktuple {
 	__u8 saddr[16];

@@ -95,6 +95,16 @@ struct sk_buff {
 	unsigned char *data;
 };
 
+/* Skb tracking: the two slab caches of skbs are told by their object size. */
+struct kmem_cache {
+	unsigned int object_size;
+};
+
+struct sk_buff_fclones {
+	struct sk_buff skb1;
+	struct sk_buff skb2;
+};
+
 /* --filter-track-skb-by-stackid: the task's kernel stack (its lowest address). */
 struct task_struct {
 	void *stack;

@@ -90,7 +90,8 @@ TrackingPlan plan_tracking(const TrackingRequest& req) {
       plan.missing.push_back(tp);
       return;
     }
-    plan.untrack.push_back({tp, arg});
+    // kmem_cache_free(call_site, ptr, cache): the cache says whether ptr can be an skb.
+    plan.untrack.push_back({tp, arg, tp == kSlabFree && n >= 3});
   };
   for (const auto& tp : end_of_life_tracepoints()) want(tp, 1);
   want(kSlabFree, kSlabFreeArg);
@@ -117,7 +118,8 @@ void Tracker::attach(const bpf::CoreProgram& prog) {
                  names);
   }
   for (const auto& u : plan_.untrack) {
-    const int fd = kernel::raw_tracepoint_open(u.tracepoint, prog.untrack_fd(u.arg), 0);
+    const int prog_fd = u.slab ? prog.untrack_slab_fd() : prog.untrack_fd(u.arg);
+    const int fd = kernel::raw_tracepoint_open(u.tracepoint, prog_fd, 0);
     if (fd < 0) {
       spdlog::warn("skb tracking: cannot attach to tracepoint {} ({}): skbs freed only there stay tracked until "
                    "the tracking map evicts them",

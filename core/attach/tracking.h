@@ -7,7 +7,9 @@
 //
 //   lifetime   raw tracepoints where an skb's life ends, on every backend:
 //              skb:kfree_skb and skb:consume_skb (skb = argument 1) and
-//              kmem:kmem_cache_free (the freed object = argument 2). Where
+//              kmem:kmem_cache_free (the freed object = argument 2; when the
+//              kernel passes the cache too (5.18+), only skb caches are
+//              looked up: it runs for every slab free on the machine). Where
 //              the tracepoint backend already traces kfree_skb/consume_skb,
 //              its own entry untracks (Probe::untrack, a cookie bit): the
 //              event comes first, whatever order the kernel runs programs
@@ -48,7 +50,8 @@ struct TrackingRequest {
 
 struct UntrackPoint {
   std::string tracepoint;
-  int arg = 0;  // position of the skb / freed object (1 or 2)
+  int arg = 0;        // position of the skb / freed object (1 or 2)
+  bool slab = false;  // kmem_cache_free with its cache argument: skb caches only
   bool operator==(const UntrackPoint&) const = default;
 };
 

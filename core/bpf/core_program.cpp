@@ -160,6 +160,7 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   // when the feature that uses them is off.
   bpf_program__set_autoload(skel->progs.pwru_untrack_tp1, po.want_untrack);
   bpf_program__set_autoload(skel->progs.pwru_untrack_tp2, po.want_untrack);
+  bpf_program__set_autoload(skel->progs.pwru_untrack_slab, po.want_untrack);
   bpf_program* clones_kp[] = {skel->progs.pwru_track_copy_kprobe, skel->progs.pwru_track_clone_kprobe,
                               skel->progs.pwru_track_cloned_kprobe};
   for (auto* p : clones_kp) bpf_program__set_autoload(p, po.want_track_clones && po.want_kprobe);
@@ -168,11 +169,11 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   for (auto* p : clones_km) bpf_program__set_autoload(p, po.want_track_clones && po.want_kprobe_multi);
   bpf_program__set_autoload(skel->progs.pwru_stack_kprobe, po.want_non_skb && po.want_kprobe);
   bpf_program__set_autoload(skel->progs.pwru_stack_kmulti, po.want_non_skb && po.want_kprobe_multi);
-  if (!po.cfg.track_skb) {
+  if (!(po.cfg.track & PWRU_TRACK_SKB)) {
     bpf_map__set_max_entries(skel->maps.pwru_track_skb, 1);
     bpf_map__set_max_entries(skel->maps.pwru_clone_stash, 1);
   }
-  if (!po.cfg.track_stack) {
+  if (!(po.cfg.track & PWRU_TRACK_STACK)) {
     bpf_map__set_max_entries(skel->maps.pwru_stack_skb, 1);
     bpf_map__set_max_entries(skel->maps.pwru_skb_stack, 1);
   }
@@ -278,6 +279,8 @@ int CoreProgram::untrack_fd(int arg) const {
     default: return -1;
   }
 }
+
+int CoreProgram::untrack_slab_fd() const { return bpf_program__fd(skel_->progs.pwru_untrack_slab); }
 
 int CoreProgram::track_fd(TrackProg which, bool multi) const {
   switch (which) {

@@ -38,7 +38,7 @@ struct ProgramOptions {
   bool raw_tp_instances = false;
   bool want_kprobe = false;        // load the kprobe entries
   bool want_kprobe_multi = false;  // load the kprobe.multi entries
-  // Skb tracking (cfg.track_skb / cfg.track_stack; bpf/pwru.bpf.c "Skb
+  // Skb tracking (cfg.track: PWRU_TRACK_SKB / PWRU_TRACK_STACK; bpf/pwru.bpf.c "Skb
   // tracking"): the raw tracepoint programs that end an skb's tracking,
   // the clone/copy programs of the kprobe backend in use (kprobe or
   // kprobe.multi, as want_kprobe*), and the entries of functions without
@@ -79,6 +79,9 @@ class CoreProgram {
   // Skb tracking: the program that stops tracking the skb (or freed
   // object) in raw tracepoint argument `arg` (1 or 2); -1 if not loaded.
   int untrack_fd(int arg) const;
+  // The same for kmem:kmem_cache_free(call_site, ptr, cache), looking up
+  // only objects of the skb caches.
+  int untrack_slab_fd() const;
   // A clone/copy tracking program, as a kprobe or a kprobe.multi program.
   int track_fd(TrackProg which, bool multi) const;
   int events_fd() const;

@@ -605,8 +605,7 @@ int run(const config::Options& opts) {
   po.cfg.output_tuple = any_sink_wants("output-tuple", opts.output_tuple);
   po.cfg.output_caller = want_caller && choice.kind != attach::BackendKind::kTracepoint;
   po.cfg.output_stack = opts.output_stack;
-  po.cfg.track_skb = track_skb;
-  po.cfg.track_stack = track_stack;
+  po.cfg.track = (track_skb ? PWRU_TRACK_SKB : 0) | (track_stack ? PWRU_TRACK_STACK : 0);
   // by-stackid tells task stacks from interrupt stacks by THREAD_SIZE:
   // 16 KiB on x86-64, 32 KiB with KASAN.
   po.cfg.stack_shift = btf->has_func("kasan_check_range") ? 15 : 14;

@@ -26,6 +26,7 @@
 #include <pwru/plugin.h>
 
 #include "attach/backend.h"
+#include "attach/tracking.h"
 #include "bpf/core_program.h"
 #include "cbpf_to_ebpf.h"
 #include "kernel/btf.h"
@@ -82,7 +83,9 @@ struct Floors {
   ~Floors() { links.clear(); if (skel) bench_bpf__destroy(skel); }
 };
 
-void run(const char* label, const std::string& expr, int packets) {
+// track: --filter-track-skb (and its lifetime probes, whose cost is
+// printed apart: kmem_cache_free runs for every slab free on the machine).
+void run(const char* label, const std::string& expr, int packets, bool track = false) {
   auto btf = kernel::KernelBtf::load();
   // Floors on every tracepoint whose skb is the first argument (the floor
   // programs read args[0]); pwru's program on the same set.
@@ -110,8 +113,18 @@ void run(const char* label, const std::string& expr, int packets) {
     po.pcap_l2 = pcap_slot(expr, cbpf::LinkLayer::kEthernet);
     po.pcap_l3 = pcap_slot(expr, cbpf::LinkLayer::kRawIp);
   }
+  po.cfg.track = track ? PWRU_TRACK_SKB : 0;
+  po.want_untrack = track;
   auto prog = bpf::CoreProgram::load(po);
-  auto backend = attach::make_tracepoint_backend(tps);
+  auto backend = attach::make_tracepoint_backend(
+      tps, false, track ? attach::end_of_life_tracepoints() : std::vector<std::string>{});
+  attach::TrackingRequest req;
+  req.backend = attach::BackendKind::kTracepoint;
+  req.track_skb = track;
+  req.probes = &backend->probes();
+  req.tracepoint_nargs = [&](const std::string& tp) { return btf->tracepoint_nargs(tp); };
+  attach::Tracker tracker(attach::plan_tracking(req));
+  tracker.attach(*prog);
   backend->attach(*prog);
 
   // Drain both ring buffers while traffic runs, as pwru does.
@@ -133,13 +146,15 @@ void run(const char* label, const std::string& expr, int packets) {
   send_udp(packets);
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   usleep(50 * 1000);
-  Stats sp, se, sc, sr;
-  for (int fd : prog->prog_fds()) sp.add(fd);
+  Stats sp, se, sc, sr, su;
+  const int untrack1 = prog->untrack_fd(1), untrack2 = prog->untrack_fd(2), slab = prog->untrack_slab_fd();
+  for (int fd : prog->prog_fds()) (fd == untrack1 || fd == untrack2 || fd == slab ? su : sp).add(fd);
   se.add(empty);
   sc.add(copy);
   sr.add(rb);
   stats.reset();
   backend->detach();
+  tracker.detach();
   stop = true;
   drain.join();
   ring.consume();
@@ -150,6 +165,9 @@ void run(const char* label, const std::string& expr, int packets) {
               se.per_hit(), sc.per_hit(), sr.per_hit(),
               sp.per_hit() / (expr == "host 203.0.113.99" ? sc.per_hit() : sc.per_hit() + sr.per_hit() - se.per_hit()),
               packets / secs);
+  if (track)
+    std::printf("%-44s lifetime probes %5.1f ns/hit (%8llu hits: every kmem_cache_free on the machine)\n", "",
+                su.per_hit(), static_cast<unsigned long long>(su.cnt));
 }
 
 }  // namespace
@@ -164,6 +182,8 @@ int main(int argc, char** argv) {
       run("filtered out: pcap 'host 203.0.113.99'", "host 203.0.113.99", packets);
       run("emitted: pcap 'udp port 9'", "udp port 9", packets);
       run("emitted: no filter (every skb)", "", packets);
+      run("filtered out, --filter-track-skb", "host 203.0.113.99", packets, true);
+      run("emitted: pcap 'udp port 9', --filter-track-skb", "udp port 9", packets, true);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_kernel_cost: %s\n", e.what());

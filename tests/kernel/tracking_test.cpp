@@ -89,8 +89,7 @@ UdpRun trace_udp(uint16_t port, bool track_skb, bool track_stack, bool lifetime)
   po.cfg.output_meta = 1;
   po.cfg.output_tuple = 1;
   po.cfg.filter_pcap = 1;
-  po.cfg.track_skb = track_skb;
-  po.cfg.track_stack = track_stack;
+  po.cfg.track = (track_skb ? PWRU_TRACK_SKB : 0) | (track_stack ? PWRU_TRACK_STACK : 0);
   po.cfg.stack_shift = 14;
   po.pcap_l2 = bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(port)};
   po.pcap_l3 = bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}};
@@ -133,8 +132,7 @@ TEST(Tracking, EveryTrackingProgramLoads) {
   po.cfg.output_tuple = 1;
   po.cfg.output_caller = 1;
   po.cfg.output_stack = 1;
-  po.cfg.track_skb = 1;
-  po.cfg.track_stack = 1;
+  po.cfg.track = PWRU_TRACK_SKB | PWRU_TRACK_STACK;
   po.cfg.stack_shift = 14;
   po.pcap_l2 = bpf::SlotCode{PWRU_CODE_INSNS, udp_dport_filter(9)};
   po.pcap_l3 = bpf::SlotCode{PWRU_CODE_REJECT_ALL, {}};
@@ -151,6 +149,7 @@ TEST(Tracking, EveryTrackingProgramLoads) {
   }
   EXPECT_GE(prog->untrack_fd(1), 0);
   EXPECT_GE(prog->untrack_fd(2), 0);
+  EXPECT_GE(prog->untrack_slab_fd(), 0);
   for (bool multi : {false, true})
     for (auto p : {bpf::TrackProg::kCopy, bpf::TrackProg::kCloneEntry, bpf::TrackProg::kCloneReturn})
       EXPECT_GE(prog->track_fd(p, multi), 0) << multi;

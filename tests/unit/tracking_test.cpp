@@ -70,7 +70,7 @@ TEST(TrackingPlan, TracepointBackendUntracksInItsOwnFreeEntries) {
   const std::vector<Probe> probes = {tracepoint("net_dev_queue", false), tracepoint("kfree_skb", true),
                                      tracepoint("consume_skb", true)};
   const TrackingPlan p = plan_tracking(request(BackendKind::kTracepoint, true, false, &probes));
-  EXPECT_EQ(p.untrack, (std::vector<UntrackPoint>{{"kmem_cache_free", 2}}));
+  EXPECT_EQ(p.untrack, (std::vector<UntrackPoint>{{"kmem_cache_free", 2, true}}));
   EXPECT_TRUE(p.clones.empty());  // no tracepoint sees skb_clone
   EXPECT_TRUE(p.missing.empty());
 }
@@ -80,8 +80,8 @@ TEST(TrackingPlan, TracepointBackendUntracksInItsOwnFreeEntries) {
 TEST(TrackingPlan, FreeTracepointsOutsideTheSelectionGetPrograms) {
   const std::vector<Probe> probes = {tracepoint("net_dev_queue", false)};
   const TrackingPlan p = plan_tracking(request(BackendKind::kTracepoint, false, true, &probes));
-  EXPECT_EQ(p.untrack,
-            (std::vector<UntrackPoint>{{"kfree_skb", 1}, {"consume_skb", 1}, {"kmem_cache_free", 2}}));
+  EXPECT_EQ(p.untrack, (std::vector<UntrackPoint>{
+                           {"kfree_skb", 1, false}, {"consume_skb", 1, false}, {"kmem_cache_free", 2, true}}));
 }
 
 TEST(TrackingPlan, KprobeBackendsFollowClonesAndCopies) {
@@ -102,11 +102,11 @@ TEST(TrackingPlan, KprobeBackendsFollowClonesAndCopies) {
 TEST(TrackingPlan, MissingOrShortTracepointsAreReported) {
   const std::vector<Probe> probes;
   TrackingRequest r = request(BackendKind::kKprobe, true, false, &probes);
-  // An old kernel: kmem_cache_free(call_site, ptr) has the object at 2, fine;
-  // no consume_skb at all.
-  r.tracepoint_nargs = [](const std::string& tp) { return tp == "consume_skb" ? -1 : tp == "kfree_skb" ? 2 : 2; };
+  // An old kernel: kmem_cache_free(call_site, ptr) has the object at 2 but
+  // no cache (every object is looked up); no consume_skb at all.
+  r.tracepoint_nargs = [](const std::string& tp) { return tp == "consume_skb" ? -1 : 2; };
   TrackingPlan p = plan_tracking(r);
-  EXPECT_EQ(p.untrack, (std::vector<UntrackPoint>{{"kfree_skb", 1}, {"kmem_cache_free", 2}}));
+  EXPECT_EQ(p.untrack, (std::vector<UntrackPoint>{{"kfree_skb", 1, false}, {"kmem_cache_free", 2, false}}));
   EXPECT_EQ(p.missing, std::vector<std::string>{"consume_skb"});
   r.tracepoint_nargs = [](const std::string& tp) { return tp == "kmem_cache_free" ? 1 : 2; };
   p = plan_tracking(r);
