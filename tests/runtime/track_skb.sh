@@ -9,7 +9,8 @@
 #   2. --filter-track-skb: the post-NAT lines too, on the same skb addresses as pre-NAT
 #      lines, down to kfree_skb(SKB_DROP_REASON_NETFILTER_DROP); and after the drop the
 #      address is no longer followed: SYNs of other connections (port 8081, not DNATed,
-#      refused), which the slab hands the freed addresses again, must not show up;
+#      refused), which the slab hands the freed addresses again, must not show up; no
+#      BPF program or link stays behind;
 #   3. [track] skb-by-stackid = true in a --config file, without --filter-track-skb
 #      (cilium/pwru refuses to start so): the post-NAT drop shows up too (same skb, same
 #      softirq run), and --print-config keeps the key.
@@ -73,7 +74,10 @@ rt_assert_no_match ':9090'
 rt_assert_dropped "$RT_NSS"
 
 rt_log "2. --filter-track-skb: the post-NAT tuple, to the drop"
+rt_bpf_snapshot "$RT_TMP/bpf.before"
 run --filter-track-skb
+# The tracking programs and their links go with pwru.
+rt_assert_no_new_bpf "$RT_TMP/bpf.before"
 rt_assert_match "$POST"
 rt_assert_match "$POST.*$DROP_AT"
 same_skbs
