@@ -436,6 +436,176 @@ static __always_inline void count_lost(void)
 }
 
 /*
+ * ---- Skb tracking (--filter-track-skb, --filter-track-skb-by-stackid) ----
+ *
+ * cilium/pwru's handle_everything() order: an skb is traced when
+ *   1. its address is tracked (it matched the filters earlier: NAT,
+ *      decapsulation or a header rewrite may make it stop matching), or
+ *   2. by-stackid: the stack it runs on carries a traced skb that is
+ *      still alive, or
+ *   3. it matches the filters;
+ * and a traced skb is then tracked by address (when 3) and becomes its
+ * stack's skb (when 1 or 3). All of it is rodata-gated: with tracking off
+ * the verifier removes every line below from the loaded program, and what
+ * stays in handle_skb is one load of CFG.track per gate.
+ *
+ * Lifetime: a tracked address stops being tracked where the skb's life
+ * ends, so that a later skb at the same address is not followed:
+ *   - skb:kfree_skb and skb:consume_skb: the last reference is gone (every
+ *     kfree_skb/consume_skb flavour, napi_consume_skb, the deferred frees
+ *     of dev_kfree_skb_irq, kfree_skb_list's bulk free). Where the main
+ *     program traces these tracepoints (tracepoint backend), its cookie
+ *     says PWRU_COOKIE_UNTRACK and the entry untracks after the event;
+ *     elsewhere pwru_untrack_tp1 does it;
+ *   - kmem:kmem_cache_free: the struct itself is freed without those
+ *     tracepoints (__kfree_skb called directly, kfree_skb_partial's stolen
+ *     head; pwru_untrack_tp2).
+ * On the kprobe backends both fire inside the freeing function, after its
+ * entry probe, so the drop or consume event itself is still traced.
+ *
+ * Clones and copies (kprobe backends; no tracepoint sees them):
+ *   - skb_copy_header(new, old) (skb_copy, pskb_copy, skb_copy_expand) and
+ *     skb_morph(dst, src) take both skbs: track the new one at entry;
+ *   - skb_clone(skb) returns the clone: the entry stashes {skb->head,
+ *     pid_tgid} when skb is tracked, the return probe tracks the returned
+ *     skb when the stash has {clone->head, pid_tgid} (a clone shares its
+ *     original's head, so a nested clone of another skb on the same task
+ *     cannot be taken for it).
+ *
+ * Stack id (by-stackid): which kernel stack this runs on, not the frames
+ * on it. pwru walks the frame-pointer chain to the outermost frame; on
+ * kernels built without frame pointers (ORC, e.g. Debian's) that walk
+ * reads garbage. Here: the stack pointer (r10, the BPF frame, which lives
+ * on the current kernel stack) inside the current task's stack means the
+ * task's stack (a syscall, a kthread such as ksoftirqd), anything else an
+ * interrupt stack of this CPU (softirq, hardirq). Two events share an id
+ * when they run in the same task or in interrupt context on the same CPU;
+ * stack_skb maps the id to the skb traced last there.
+ */
+#define PWRU_BPF_ANY 0
+#define TRACK_NONE 0
+#define TRACK_BY_SKB 1
+#define TRACK_BY_STACK 2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PWRU_TRACK_SKBS);
+	__type(key, __u64);  /* skb address */
+	__type(value, __u8);
+} pwru_track_skb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PWRU_TRACK_STACKS);
+	__type(key, __u64);   /* stack id */
+	__type(value, __u64); /* skb */
+} pwru_stack_skb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PWRU_TRACK_STACKS);
+	__type(key, __u64);   /* skb */
+	__type(value, __u64); /* its stack id */
+} pwru_skb_stack SEC(".maps");
+
+struct pwru_clone_key {
+	__u64 head;
+	__u64 pid_tgid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PWRU_TRACK_CLONES);
+	__type(key, struct pwru_clone_key);
+	__type(value, __u8);
+} pwru_clone_stash SEC(".maps");
+
+static __always_inline __u64 pwru_stack_id(void)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	void *fp;
+	__u64 sp = 0;
+	__u64 base;
+
+	/* The verifier knows r10 as a stack pointer and keeps its value
+	 * from arithmetic; reading the bytes of a slot holding it gives the
+	 * number (pwru runs privileged: pointer values may be read). */
+	asm volatile("%[fp] = r10" : [fp] "=r"(fp));
+	bpf_probe_read_kernel(&sp, sizeof(sp), &fp);
+	base = (__u64)BPF_CORE_READ(task, stack);
+	if (base && sp - base < (1ULL << (CFG.stack_shift & 31)))
+		return base;
+	return (1ULL << 63) | bpf_get_smp_processor_id();
+}
+
+/* How `skb` is tracked: TRACK_BY_SKB, TRACK_BY_STACK or TRACK_NONE. */
+static __always_inline __u32 track_lookup(struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+	__u64 sid;
+
+	if ((CFG.track & PWRU_TRACK_SKB) && bpf_map_lookup_elem(&pwru_track_skb, &key))
+		return TRACK_BY_SKB;
+	if (CFG.track & PWRU_TRACK_STACK) {
+		sid = pwru_stack_id();
+		if (bpf_map_lookup_elem(&pwru_stack_skb, &sid))
+			return TRACK_BY_STACK;
+	}
+	return TRACK_NONE;
+}
+
+static __always_inline void track_add(__u64 skb)
+{
+	__u8 one = 1;
+
+	bpf_map_update_elem(&pwru_track_skb, &skb, &one, PWRU_BPF_ANY);
+}
+
+/* A traced skb: track it by address when it matched the filters, and
+ * make it its stack's skb unless it was traced for its stack. */
+static __always_inline void track_update(struct sk_buff *skb, __u32 by)
+{
+	__u64 key = (__u64)skb;
+
+	if ((CFG.track & PWRU_TRACK_SKB) && by == TRACK_NONE)
+		track_add(key);
+	if ((CFG.track & PWRU_TRACK_STACK) && by != TRACK_BY_STACK) {
+		__u64 sid = pwru_stack_id();
+		__u64 *old = bpf_map_lookup_elem(&pwru_skb_stack, &key);
+
+		if (old && *old != sid) {
+			__u64 prev = *old;
+			__u64 *s = bpf_map_lookup_elem(&pwru_stack_skb, &prev);
+
+			if (s && *s == key)
+				bpf_map_delete_elem(&pwru_stack_skb, &prev);
+		}
+		bpf_map_update_elem(&pwru_stack_skb, &sid, &key, PWRU_BPF_ANY);
+		bpf_map_update_elem(&pwru_skb_stack, &key, &sid, PWRU_BPF_ANY);
+	}
+}
+
+/* The skb's life ended: forget its address and its stack. Lookups first
+ * (lock-free) so that the common case, an untracked skb, takes no lock. */
+static __always_inline void pwru_untrack(__u64 skb)
+{
+	if ((CFG.track & PWRU_TRACK_SKB) && bpf_map_lookup_elem(&pwru_track_skb, &skb))
+		bpf_map_delete_elem(&pwru_track_skb, &skb);
+	if (CFG.track & PWRU_TRACK_STACK) {
+		__u64 *sid = bpf_map_lookup_elem(&pwru_skb_stack, &skb);
+
+		if (sid) {
+			__u64 id = *sid;
+			__u64 *s = bpf_map_lookup_elem(&pwru_stack_skb, &id);
+
+			if (s && *s == skb)
+				bpf_map_delete_elem(&pwru_stack_skb, &id);
+			bpf_map_delete_elem(&pwru_skb_stack, &skb);
+		}
+	}
+}
+
+/*
  * The shared handler. `slot` picks the per-CPU packet buffer; `ip` is the
  * probed function's address (0 for tracepoints); `reason` is valid when
  * has_reason.
@@ -452,9 +622,12 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 	__u32 mark = 0;
 	bool inner_l3 = false;
 	__u32 inner_caplen = 0;
+	__u32 tracked = TRACK_NONE; /* skb tracking: traced without the filters */
 
 	if (!skb)
 		return 0;
+	if (CFG.track)
+		tracked = track_lookup(skb);
 	/* The device is read only by what needs it: filters that do not
 	 * look at it keep a rejected packet cheap. */
 	if (CFG.filter_netns || CFG.filter_ifindex)
@@ -462,24 +635,24 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 
 	if (CFG.filter_mark) {
 		mark = BPF_CORE_READ(skb, mark);
-		if ((mark & CFG.mark_mask) != CFG.mark)
+		if ((mark & CFG.mark_mask) != CFG.mark && !tracked)
 			return 0;
 	}
 	if (CFG.filter_netns) {
 		netns = skb_netns(skb, dev);
-		if (netns != CFG.netns)
+		if (netns != CFG.netns && !tracked)
 			return 0;
 	}
 	if (CFG.filter_ifindex) {
-		if (!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex)
+		if ((!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex) && !tracked)
 			return 0;
 	}
 	/* --filter-skb-expr (pwru_outflags.bpf.h). */
-	if (!pwru_outflags_filter(skb))
+	if (!tracked && !pwru_outflags_filter(skb))
 		return 0;
 	/* The plugin's BPF C filter: after the metadata checks, before the
 	 * packet bytes are copied, so a rejected packet stays cheap. */
-	if (CFG.filter_bpf &&
+	if (CFG.filter_bpf && !tracked &&
 	    !pwru_bpf_filter((__u64)skb, CFG.bpf_filter_args[0], CFG.bpf_filter_args[1],
 			     CFG.bpf_filter_args[2], CFG.bpf_filter_args[3]))
 		return 0;
@@ -490,15 +663,19 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 			return 0;
 		capture(skb, pkt, &cap, &layout);
 	}
-	if (CFG.filter_pcap && pkt) {
+	if (CFG.filter_pcap && pkt && !tracked) {
 		int ok = cap.l2 ? pwru_pcap_l2(pkt->data, cap.caplen, cap.wirelen)
 				: pwru_pcap_l3(pkt->data, cap.caplen, cap.wirelen);
 		if (!ok)
 			return 0;
 	}
 	/* --filter-tunnel-pcap-l2/-l3 on the inner packet (pwru_outflags.bpf.h). */
-	if (!pwru_tunnel_filter(skb, slot, &inner_l3, &inner_caplen))
+	if (!pwru_tunnel_filter(skb, slot, &inner_l3, &inner_caplen) && !tracked)
 		return 0;
+	/* Every filter passed (or the skb is tracked): track it from here on.
+	 * A filter added above must also let a tracked skb through. */
+	if (CFG.track)
+		track_update(skb, tracked);
 
 	/* Constant sizes only (the verifier wants one): the regions after the
 	 * record are fixed-size (pwru_event.h, PWRU_STACK_BYTES), and every
@@ -653,8 +830,12 @@ static __noinline __u64 pwru_tp_cookie(void *ctx)
 		skb = (void *)tp_pick(a, skb_pos);                                       \
 		reason = tp_pick(a, reason_pos);                                         \
                                                                                          \
-		return handle_skb(ctx, skb, K, cookie & PWRU_COOKIE_PROBE_MASK, 0,       \
-				  reason, reason_pos != 0, 0);                           \
+		handle_skb(ctx, skb, K, cookie & PWRU_COOKIE_PROBE_MASK, 0, reason,      \
+			   reason_pos != 0, 0);                                          \
+		/* Skb tracking: the skb's life ends here, after its event. */           \
+		if (CFG.track && (cookie & PWRU_COOKIE_UNTRACK))                         \
+			pwru_untrack((__u64)skb);                                        \
+		return 0;                                                                \
 	}
 
 PWRU_RAW_TP(1)
@@ -871,3 +1052,125 @@ int pwru_fentry_xdp(void *ctx)
 {
 	return handle_xdp(ctx, (void *)fentry_arg0(ctx), pwru_prog_probe_id());
 }
+
+/*
+ * Skb tracking programs (see "Skb tracking" above), loaded only when
+ * tracking is on. Lifetime, on every backend: raw tracepoints whose skb
+ * (or freed object) is argument 1 (skb:kfree_skb, skb:consume_skb) or 2
+ * (kmem:kmem_cache_free).
+ */
+SEC("raw_tp/pwru")
+int pwru_untrack_tp1(struct bpf_raw_tracepoint_args *ctx)
+{
+	pwru_untrack(ctx->args[0]);
+	return 0;
+}
+
+SEC("raw_tp/pwru")
+int pwru_untrack_tp2(struct bpf_raw_tracepoint_args *ctx)
+{
+	pwru_untrack(ctx->args[1]);
+	return 0;
+}
+
+/* kmem:kmem_cache_free(call_site, ptr, cache) runs for every slab free on
+ * the machine: look the object up only when its cache holds skbs
+ * (skbuff_head_cache, skbuff_fclone_cache: objects the size of struct
+ * sk_buff or struct sk_buff_fclones). */
+SEC("raw_tp/pwru")
+int pwru_untrack_slab(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct kmem_cache *cache = (void *)ctx->args[2];
+	__u32 size = BPF_CORE_READ(cache, object_size);
+
+	if (size == bpf_core_type_size(struct sk_buff) || size == bpf_core_type_size(struct sk_buff_fclones))
+		pwru_untrack(ctx->args[1]);
+	return 0;
+}
+
+/* Clones and copies, kprobe backends: the same bodies as kprobe and as
+ * kprobe.multi programs (the core loads the pair its backend uses). */
+static __always_inline int track_copy(struct pt_regs *ctx)
+{
+	__u64 new = PT_REGS_PARM1(ctx);
+	__u64 old = PT_REGS_PARM2(ctx);
+
+	if (new && bpf_map_lookup_elem(&pwru_track_skb, &old))
+		track_add(new);
+	return 0;
+}
+
+static __always_inline int track_clone_entry(struct pt_regs *ctx)
+{
+	struct sk_buff *skb = (void *)PT_REGS_PARM1(ctx);
+	__u64 key = (__u64)skb;
+	struct pwru_clone_key ck = {};
+	__u8 one = 1;
+
+	if (!skb || !bpf_map_lookup_elem(&pwru_track_skb, &key))
+		return 0;
+	ck.head = (__u64)BPF_CORE_READ(skb, head);
+	ck.pid_tgid = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&pwru_clone_stash, &ck, &one, PWRU_BPF_ANY);
+	return 0;
+}
+
+static __always_inline int track_clone_return(struct pt_regs *ctx)
+{
+	struct sk_buff *clone = (void *)PT_REGS_RC(ctx);
+	struct pwru_clone_key ck = {};
+
+	if (!clone)
+		return 0;
+	ck.head = (__u64)BPF_CORE_READ(clone, head);
+	ck.pid_tgid = bpf_get_current_pid_tgid();
+	if (!bpf_map_lookup_elem(&pwru_clone_stash, &ck))
+		return 0;
+	bpf_map_delete_elem(&pwru_clone_stash, &ck);
+	track_add((__u64)clone);
+	return 0;
+}
+
+/* --filter-non-skb-funcs (kprobe backends): a function without an skb is
+ * traced for the skb its stack carries (by-stackid). The cookie is the
+ * probe id, as for the skb entries; packet slot 0 (no other entry uses
+ * it, and kprobe programs never nest on a CPU). */
+static __always_inline int handle_stack_kprobe(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u64 sid = pwru_stack_id();
+	__u64 *skb = bpf_map_lookup_elem(&pwru_stack_skb, &sid);
+	__u64 caller = 0;
+
+	if (!skb)
+		return 0;
+	if (CFG.output_caller)
+		bpf_probe_read_kernel(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx));
+	/* handle_skb finds the skb tracked (by address, or by this stack). */
+	return handle_skb(ctx, (void *)*skb, 0, cookie & PWRU_COOKIE_PROBE_MASK, 0, 0, false, caller);
+}
+
+#define PWRU_TRACK_KPROBES(SEC_NAME, SUFFIX)                                     \
+	SEC(SEC_NAME)                                                            \
+	int pwru_track_copy_##SUFFIX(struct pt_regs *ctx)                        \
+	{                                                                        \
+		return track_copy(ctx);                                          \
+	}                                                                        \
+	SEC(SEC_NAME)                                                            \
+	int pwru_track_clone_##SUFFIX(struct pt_regs *ctx)                       \
+	{                                                                        \
+		return track_clone_entry(ctx);                                   \
+	}                                                                        \
+	SEC(SEC_NAME)                                                            \
+	int pwru_track_cloned_##SUFFIX(struct pt_regs *ctx)                      \
+	{                                                                        \
+		return track_clone_return(ctx);                                  \
+	}                                                                        \
+	SEC(SEC_NAME)                                                            \
+	int pwru_stack_##SUFFIX(struct pt_regs *ctx)                             \
+	{                                                                        \
+		return handle_stack_kprobe(ctx);                                 \
+	}
+
+PWRU_TRACK_KPROBES("kprobe/pwru", kprobe)
+PWRU_TRACK_KPROBES("kprobe.multi/pwru", kmulti)

@@ -21,6 +21,12 @@
 #define PWRU_PKT_SLOT_TC 16
 #define PWRU_PKT_SLOT_XDP 17
 
+/* Skb tracking maps (bpf/pwru.bpf.c): entries of each LRU hash. The core
+ * shrinks them to 1 when tracking is off (LRU maps preallocate). */
+#define PWRU_TRACK_SKBS 16384   /* tracked skb addresses */
+#define PWRU_TRACK_STACKS 4096  /* stack id <-> skb (by-stackid) */
+#define PWRU_TRACK_CLONES 1024  /* skb_clone() calls in flight of tracked skbs */
+
 /* Markers the splicer (core/bpf/splice.cpp) looks for in stub bodies. */
 #define PWRU_SPLICE_MAGIC_PCAP_L2 0x70777275ca9e0002ULL
 #define PWRU_SPLICE_MAGIC_PCAP_L3 0x70777275ca9e0003ULL
@@ -32,6 +38,9 @@
 #define PWRU_COOKIE_PROBE_MASK 0xffffffffULL
 #define PWRU_COOKIE_SKB_POS_SHIFT 32   /* 1..5: position of struct sk_buff * */
 #define PWRU_COOKIE_REASON_POS_SHIFT 36 /* 0 or 1..5: position of the drop reason */
+/* Skb tracking: the skb's life ends at this probe (skb:kfree_skb,
+ * skb:consume_skb): after its event, the skb is no longer tracked. */
+#define PWRU_COOKIE_UNTRACK (1ULL << 40)
 
 /* pwru_kevent.flags */
 #define PWRU_KEV_META (1u << 0)
@@ -75,13 +84,19 @@ struct pwru_bpf_config {
 	__u8 output_caller;   /* kprobe backends: the return address at entry */
 	__u32 snaplen;        /* output_packet: caplen cap and bytes copied, 1..PWRU_PKT_BUF */
 	__u8 output_stack;    /* the kernel stack in each event (PWRU_STACK_BYTES region) */
-	__u8 pad1[3];
+	__u8 track;           /* skb tracking: PWRU_TRACK_SKB | PWRU_TRACK_STACK (one byte: one gate) */
+	__u8 stack_shift;     /* PWRU_TRACK_STACK: log2 of the kernel's THREAD_SIZE (14, 15 with KASAN) */
+	__u8 pad1;
 	/* A plugin's BPF C filter is linked in (pwru_bpf_filter): call it with
 	 * these arguments (plugin ABI 1.3, pwru_bpf_object_v1). */
 	__u8 filter_bpf;
 	__u8 pad2[7];
 	__u64 bpf_filter_args[4];
 };
+
+/* pwru_bpf_config.track */
+#define PWRU_TRACK_SKB (1u << 0)   /* --filter-track-skb: follow a matched skb by its address */
+#define PWRU_TRACK_STACK (1u << 1) /* --filter-track-skb-by-stackid: and by the stack it runs on */
 
 struct pwru_ktuple {
 	__u8 saddr[16];

@@ -27,9 +27,13 @@ struct Probe {
   std::string name;
   uint32_t kind = 0;  // enum pwru_probe_kind
   uint64_t addr = 0;
-  int skb_pos = 0;
+  int skb_pos = 0;  // 1..5; 0 = a function without an skb (--filter-non-skb-funcs: by stack id)
   int reason_pos = 0;
   std::string kernel_name;  // the name the kernel knows (kprobe by name); "" = name
+  // Skb tracking: the skb's life ends here (skb:kfree_skb, skb:consume_skb);
+  // the tracepoint entry stops tracking it after its event
+  // (PWRU_COOKIE_UNTRACK). Only the tracepoint backend sets it.
+  bool untrack = false;
 };
 
 struct Choice {
@@ -56,8 +60,10 @@ class Backend {
 
 // per_tp_programs: the kernel has no raw tracepoint cookies (< 6.10), so
 // each tracepoint gets its own copy of the program with the cookie built in.
+// untrack: names of tracepoints whose probes get Probe::untrack (skb tracking).
 std::unique_ptr<Backend> make_tracepoint_backend(std::vector<kernel::SkbTracepoint> tps,
-                                                 bool per_tp_programs = false);
+                                                 bool per_tp_programs = false,
+                                                 const std::vector<std::string>& untrack = {});
 
 // Kernel functions (Probe::addr from kallsyms; 0 = skipped and counted).
 std::unique_ptr<Backend> make_kprobe_multi_backend(std::vector<Probe> probes);

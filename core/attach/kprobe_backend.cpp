@@ -140,7 +140,8 @@ class KprobeMultiBackend final : public KprobeBackendBase {
   void attach(const bpf::CoreProgram& prog) override {
     auto t0 = std::chrono::steady_clock::now();
     Progress bar("attaching kprobe-multi", probes_.size());
-    for (int k = 1; k <= 5; ++k) {
+    // k = 0: functions without an skb (--filter-non-skb-funcs).
+    for (int k = 0; k <= 5; ++k) {
       std::vector<size_t> ids;
       for (size_t id = 0; id < probes_.size(); ++id)
         if (probes_[id].skb_pos == k) {

@@ -21,9 +21,11 @@ namespace {
 
 class TracepointBackend final : public Backend {
  public:
-  TracepointBackend(std::vector<kernel::SkbTracepoint> tps, bool per_tp) : per_tp_(per_tp) {
+  TracepointBackend(std::vector<kernel::SkbTracepoint> tps, bool per_tp, const std::vector<std::string>& untrack)
+      : per_tp_(per_tp) {
     for (auto& tp : tps) {
       Probe p;
+      p.untrack = std::find(untrack.begin(), untrack.end(), tp.name) != untrack.end();
       p.name = std::move(tp.name);
       p.kind = PWRU_PROBE_TRACEPOINT;
       p.skb_pos = tp.skb_pos;
@@ -45,7 +47,8 @@ class TracepointBackend final : public Backend {
       const int k = std::max(p.skb_pos, p.reason_pos);
       const uint64_t cookie = static_cast<uint64_t>(id) |
                               (static_cast<uint64_t>(p.skb_pos) << PWRU_COOKIE_SKB_POS_SHIFT) |
-                              (static_cast<uint64_t>(p.reason_pos) << PWRU_COOKIE_REASON_POS_SHIFT);
+                              (static_cast<uint64_t>(p.reason_pos) << PWRU_COOKIE_REASON_POS_SHIFT) |
+                              (p.untrack ? PWRU_COOKIE_UNTRACK : 0);
       int fd;
       if (per_tp_) {
         // No cookies here: a copy of the program with this cookie built in.
@@ -85,8 +88,9 @@ class TracepointBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_tracepoint_backend(std::vector<kernel::SkbTracepoint> tps, bool per_tp_programs) {
-  return std::make_unique<TracepointBackend>(std::move(tps), per_tp_programs);
+std::unique_ptr<Backend> make_tracepoint_backend(std::vector<kernel::SkbTracepoint> tps, bool per_tp_programs,
+                                                 const std::vector<std::string>& untrack) {
+  return std::make_unique<TracepointBackend>(std::move(tps), per_tp_programs, untrack);
 }
 
 }  // namespace pwru::attach

@@ -199,6 +199,27 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   bpf_program* km[] = {skel->progs.pwru_kmulti_1, skel->progs.pwru_kmulti_2, skel->progs.pwru_kmulti_3,
                        skel->progs.pwru_kmulti_4, skel->progs.pwru_kmulti_5};
   for (auto* p : km) bpf_program__set_autoload(p, po.want_kprobe_multi);
+  // Skb tracking. Its LRU maps preallocate every entry: one entry each
+  // when the feature that uses them is off.
+  bpf_program__set_autoload(skel->progs.pwru_untrack_tp1, po.want_untrack);
+  bpf_program__set_autoload(skel->progs.pwru_untrack_tp2, po.want_untrack);
+  bpf_program__set_autoload(skel->progs.pwru_untrack_slab, po.want_untrack);
+  bpf_program* clones_kp[] = {skel->progs.pwru_track_copy_kprobe, skel->progs.pwru_track_clone_kprobe,
+                              skel->progs.pwru_track_cloned_kprobe};
+  for (auto* p : clones_kp) bpf_program__set_autoload(p, po.want_track_clones && po.want_kprobe);
+  bpf_program* clones_km[] = {skel->progs.pwru_track_copy_kmulti, skel->progs.pwru_track_clone_kmulti,
+                              skel->progs.pwru_track_cloned_kmulti};
+  for (auto* p : clones_km) bpf_program__set_autoload(p, po.want_track_clones && po.want_kprobe_multi);
+  bpf_program__set_autoload(skel->progs.pwru_stack_kprobe, po.want_non_skb && po.want_kprobe);
+  bpf_program__set_autoload(skel->progs.pwru_stack_kmulti, po.want_non_skb && po.want_kprobe_multi);
+  if (!(po.cfg.track & PWRU_TRACK_SKB)) {
+    bpf_map__set_max_entries(skel->maps.pwru_track_skb, 1);
+    bpf_map__set_max_entries(skel->maps.pwru_clone_stash, 1);
+  }
+  if (!(po.cfg.track & PWRU_TRACK_STACK)) {
+    bpf_map__set_max_entries(skel->maps.pwru_stack_skb, 1);
+    bpf_map__set_max_entries(skel->maps.pwru_skb_stack, 1);
+  }
 
   // The fentry templates: verified against the first program to trace
   // (libbpf finds the function in that program's BTF), never attached.
@@ -351,15 +372,37 @@ int CoreProgram::raw_tp_fd(int k) const {
 }
 
 int CoreProgram::kprobe_fd(int k) const {
-  bpf_program* p[] = {skel_->progs.pwru_kprobe_1, skel_->progs.pwru_kprobe_2, skel_->progs.pwru_kprobe_3,
-                      skel_->progs.pwru_kprobe_4, skel_->progs.pwru_kprobe_5};
-  return k >= 1 && k <= 5 ? bpf_program__fd(p[k - 1]) : -1;
+  bpf_program* p[] = {skel_->progs.pwru_stack_kprobe, skel_->progs.pwru_kprobe_1, skel_->progs.pwru_kprobe_2,
+                      skel_->progs.pwru_kprobe_3,     skel_->progs.pwru_kprobe_4, skel_->progs.pwru_kprobe_5};
+  return k >= 0 && k <= 5 ? bpf_program__fd(p[k]) : -1;
 }
 
 int CoreProgram::kprobe_multi_fd(int k) const {
-  bpf_program* p[] = {skel_->progs.pwru_kmulti_1, skel_->progs.pwru_kmulti_2, skel_->progs.pwru_kmulti_3,
-                      skel_->progs.pwru_kmulti_4, skel_->progs.pwru_kmulti_5};
-  return k >= 1 && k <= 5 ? bpf_program__fd(p[k - 1]) : -1;
+  bpf_program* p[] = {skel_->progs.pwru_stack_kmulti, skel_->progs.pwru_kmulti_1, skel_->progs.pwru_kmulti_2,
+                      skel_->progs.pwru_kmulti_3,     skel_->progs.pwru_kmulti_4, skel_->progs.pwru_kmulti_5};
+  return k >= 0 && k <= 5 ? bpf_program__fd(p[k]) : -1;
+}
+
+int CoreProgram::untrack_fd(int arg) const {
+  switch (arg) {
+    case 1: return bpf_program__fd(skel_->progs.pwru_untrack_tp1);
+    case 2: return bpf_program__fd(skel_->progs.pwru_untrack_tp2);
+    default: return -1;
+  }
+}
+
+int CoreProgram::untrack_slab_fd() const { return bpf_program__fd(skel_->progs.pwru_untrack_slab); }
+
+int CoreProgram::track_fd(TrackProg which, bool multi) const {
+  switch (which) {
+    case TrackProg::kCopy:
+      return bpf_program__fd(multi ? skel_->progs.pwru_track_copy_kmulti : skel_->progs.pwru_track_copy_kprobe);
+    case TrackProg::kCloneEntry:
+      return bpf_program__fd(multi ? skel_->progs.pwru_track_clone_kmulti : skel_->progs.pwru_track_clone_kprobe);
+    case TrackProg::kCloneReturn:
+      return bpf_program__fd(multi ? skel_->progs.pwru_track_cloned_kmulti : skel_->progs.pwru_track_cloned_kprobe);
+  }
+  return -1;
 }
 
 
@@ -381,6 +424,8 @@ std::vector<int> CoreProgram::prog_fds() const {
   }
   return fds;
 }
+
+int CoreProgram::map_fd(const char* name) const { return bpf_object__find_map_fd_by_name(skel_->obj, name); }
 
 uint64_t CoreProgram::recursion_misses() const {
   uint64_t total = 0;

@@ -62,6 +62,18 @@ struct ProgramOptions {
 
 // The fentry entries (ProgramOptions::tc_template / xdp_template).
 enum class FentryKind { kTc, kXdp };
+  // Skb tracking (cfg.track: PWRU_TRACK_SKB / PWRU_TRACK_STACK; bpf/pwru.bpf.c "Skb
+  // tracking"): the raw tracepoint programs that end an skb's tracking,
+  // the clone/copy programs of the kprobe backend in use (kprobe or
+  // kprobe.multi, as want_kprobe*), and the entries of functions without
+  // an skb (--filter-non-skb-funcs, kprobe_fd(0) / kprobe_multi_fd(0)).
+  bool want_untrack = false;
+  bool want_track_clones = false;
+  bool want_non_skb = false;
+};
+
+// The clone/copy tracking programs (kprobe backends).
+enum class TrackProg { kCopy, kCloneEntry, kCloneReturn };
 
 // A program as the kernel got it, kept to load variants of it later.
 struct CapturedProgram {
@@ -90,7 +102,8 @@ class CoreProgram {
   // (ProgramOptions::raw_tp_instances). Returns a new program fd (owned by
   // the caller). Throws pwru::Error with the verifier's log.
   int load_raw_tp_instance(int k, uint64_t cookie) const;
-  // kprobe / kprobe.multi entry whose skb is argument k (k = 1..5).
+  // kprobe / kprobe.multi entry whose skb is argument k (k = 1..5); k = 0:
+  // a function without an skb, traced for its stack's skb (want_non_skb).
   int kprobe_fd(int k) const;
   int kprobe_multi_fd(int k) const;
   // A copy of the tc or XDP fentry entry for the program `target_fd`
@@ -99,6 +112,14 @@ class CoreProgram {
   // or -errno with the verifier's last lines in *why.
   int load_fentry_copy(FentryKind kind, int target_fd, uint32_t btf_id, uint32_t probe_id,
                        std::string* why) const;
+  // Skb tracking: the program that stops tracking the skb (or freed
+  // object) in raw tracepoint argument `arg` (1 or 2); -1 if not loaded.
+  int untrack_fd(int arg) const;
+  // The same for kmem:kmem_cache_free(call_site, ptr, cache), looking up
+  // only objects of the skb caches.
+  int untrack_slab_fd() const;
+  // A clone/copy tracking program, as a kprobe or a kprobe.multi program.
+  int track_fd(TrackProg which, bool multi) const;
   int events_fd() const;
   // Events that did not fit in the ring buffer, per CPU.
   std::vector<uint64_t> lost_per_cpu() const;
@@ -106,6 +127,8 @@ class CoreProgram {
   uint64_t recursion_misses() const;
   // Every loaded program fd (benchmarks read their run-time stats).
   std::vector<int> prog_fds() const;
+  // A map of the program by name (tests look into the tracking maps); -1 if none.
+  int map_fd(const char* name) const;
 
  private:
   explicit CoreProgram(pwru_bpf* skel) : skel_(skel) {}

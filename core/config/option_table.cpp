@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -29,6 +30,15 @@ constexpr std::array<std::string_view, 2> kPcapngLinktypes{"auto", "ethernet"};
 std::string check_module_name(const std::string& m) {
   if (m.empty() || m.find('/') != std::string::npos || m == "." || m == "..")
     return "must be a module name such as veth";
+  return "";
+}
+
+// --filter-non-skb-funcs items: kernel symbol names (foo, foo.isra.0).
+std::string check_func_name(const std::string& f) {
+  if (f.empty()) return "must be a kernel function name such as fib_table_lookup";
+  for (char c : f)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'))
+      return "must be a kernel function name such as fib_table_lookup (letters, digits, '_' and '.')";
   return "";
 }
 
@@ -90,8 +100,9 @@ const OptionSpec kOptionTable[] = {
      .help = "kprobes attached/detached at once (kprobe backend)", .min = 1, .max = kU32},
     {.flag = "--filter-non-skb-funcs", .table = "probe", .key = "non-skb-funcs",
      .field = &Options::filter_non_skb_funcs, .group = kProbes,
-     .help = "also trace these functions without an skb argument (comma-separated; tracks by stack id)",
-     .value_name = "FUNCS", .availability = kNotYet},
+     .help = "also trace these functions without an skb argument, for the skb traced last on the same "
+             "stack (comma-separated; kprobe backends; implies --filter-track-skb-by-stackid)",
+     .value_name = "FUNCS", .check = check_func_name},
     {.flag = "--filter-track-bpf-helpers", .table = "probe", .key = "track-bpf-helpers",
      .field = &Options::filter_track_bpf_helpers, .group = kProbes,
      .help = "also trace the BPF helpers and kfuncs loaded BPF programs call", .availability = kNotYet},
@@ -101,11 +112,13 @@ const OptionSpec kOptionTable[] = {
      .group = kProbes, .help = "also trace the XDP programs loaded now (fentry; those with BTF)"},
     // Tracking: follow a packet after it stops matching.
     {.flag = "--filter-track-skb", .table = "track", .key = "skb", .field = &Options::filter_track_skb,
-     .group = kTracking, .help = "keep tracing an skb that matched once (after NAT, decapsulation, ...)",
-     .availability = kNotYet},
+     .group = kTracking,
+     .help = "keep tracing an skb that matched once (after NAT, decapsulation, ...) until it is freed; "
+             "kprobe backends also follow its clones and copies"},
     {.flag = "--filter-track-skb-by-stackid", .table = "track", .key = "skb-by-stackid",
      .field = &Options::filter_track_skb_by_stackid, .group = kTracking,
-     .help = "keep tracing a packet after its skb is freed (e.g. through a bridge)", .availability = kNotYet},
+     .help = "also trace any skb on the same kernel stack (task, or a CPU's interrupt stack) as a traced skb "
+             "that is still alive"},
     // Output: what each event line shows.
     {.flag = "--output-meta", .table = "output", .key = "meta", .field = &Options::output_meta, .group = kOutput,
      .help = "print netns, mark, interface, protocol, MTU and length"},

@@ -49,13 +49,13 @@ struct Options {
   bool all_kmods = false;          // --all-kmods
   std::string kernel_btf;          // --kernel-btf FILE instead of /sys/kernel/btf/vmlinux
   uint32_t filter_kprobe_batch = 10;  // --filter-kprobe-batch: concurrent kprobe attach/detach
-  std::vector<std::string> filter_non_skb_funcs;  // not available yet
+  std::vector<std::string> filter_non_skb_funcs;  // kprobe backends; implies by-stackid tracking
   bool filter_track_bpf_helpers = false;          // not available yet
   bool filter_trace_tc = false;
   bool filter_trace_xdp = false;
   // Tracking
-  bool filter_track_skb = false;              // not available yet
-  bool filter_track_skb_by_stackid = false;   // not available yet
+  bool filter_track_skb = false;              // follow a matched skb by address until it is freed
+  bool filter_track_skb_by_stackid = false;   // and any skb on the stack of a traced, live skb
   // Output
   bool output_meta = true;
   bool output_tuple = true;

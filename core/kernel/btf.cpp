@@ -113,4 +113,14 @@ bool KernelBtf::has_func(const std::string& name) const {
   return btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_FUNC) > 0;
 }
 
+int KernelBtf::tracepoint_nargs(const std::string& name) const {
+  const int id = btf__find_by_name_kind(btf_, (std::string(kTracePrefix) + name).c_str(), BTF_KIND_TYPEDEF);
+  if (id <= 0) return -1;
+  const btf_type* ptr = skip_mods(btf_, btf__type_by_id(btf_, id)->type);
+  if (ptr == nullptr || !btf_is_ptr(ptr)) return -1;
+  const btf_type* proto = skip_mods(btf_, ptr->type);
+  if (proto == nullptr || !btf_is_func_proto(proto)) return -1;
+  return btf_vlen(proto) - 1;  // the first parameter is the tracepoint's void *ctx
+}
+
 }  // namespace pwru::kernel

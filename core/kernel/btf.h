@@ -38,6 +38,10 @@ class KernelBtf {
   // True if a BTF function of that name exists.
   bool has_func(const std::string& name) const;
 
+  // The number of arguments of tracepoint `name` (its btf_trace_<name>
+  // typedef), or -1 when the kernel has no such tracepoint.
+  int tracepoint_nargs(const std::string& name) const;
+
   const std::string& path() const { return path_; }
   struct btf* raw() const { return btf_; }
 

@@ -32,6 +32,7 @@
 
 #include "attach/backend.h"
 #include "attach/prog_tracer.h"
+#include "attach/tracking.h"
 #include "bpf/core_program.h"
 #include "bpf/libbpf_log.h"
 #include "decode/decoder.h"
@@ -617,6 +618,11 @@ int run(const config::Options& opts) {
   };
   ScanGatedFeatures features(base_features, [&]() -> std::string { return scan_once().error; });
   auto choice = attach::choose_backend(attach::parse_backend(opts.backend), features);
+  // Skb tracking. --filter-non-skb-funcs implies by-stackid (cilium/pwru),
+  // and either kind works without --filter-track-skb.
+  const bool track_skb = opts.filter_track_skb;
+  const bool track_stack = opts.filter_track_skb_by_stackid || !opts.filter_non_skb_funcs.empty();
+  attach::require_kprobe_backend(opts.filter_non_skb_funcs, choice);
   if (!choice.notice.empty()) spdlog::info("{}", choice.notice);
 
   std::unique_ptr<attach::Backend> backend;
@@ -647,7 +653,10 @@ int run(const config::Options& opts) {
     }
     if (picked.size() < tps.size())
       spdlog::debug("tracing {} of {} skb tracepoints", picked.size(), tps.size());
-    backend = attach::make_tracepoint_backend(std::move(picked), raw_tp_instances);
+    // Tracking: kfree_skb/consume_skb end an skb's tracking after their event.
+    backend = attach::make_tracepoint_backend(std::move(picked), raw_tp_instances,
+                                              track_skb || track_stack ? attach::end_of_life_tracepoints()
+                                                                       : std::vector<std::string>{});
   } else {
     const auto& sc = scan_once();
     auto cands = plugin::make_candidates(sc.funcs, btf->skb_tracepoints());
@@ -683,6 +692,14 @@ int run(const config::Options& opts) {
                            ? std::string("cannot find a matching kernel function")
                            : "cannot find a matching kernel function: no traceable function with an skb "
                              "argument matches --filter-func '" + opts.filter_func + "'");
+    if (!opts.filter_non_skb_funcs.empty()) {
+      // Functions without an skb, traced by stack id (attach::Probe::skb_pos 0).
+      const std::string aff = kernel::read_available_filter_functions(sc.tracefs_used, nullptr);
+      auto extra = attach::resolve_non_skb_funcs(opts.filter_non_skb_funcs, aff, kernel::Kallsyms::load(),
+                                                 probes, multi);
+      spdlog::debug("--filter-non-skb-funcs: {} probes", extra.size());
+      for (auto& p : extra) probes.push_back(std::move(p));
+    }
     backend = multi ? attach::make_kprobe_multi_backend(std::move(probes))
                     : attach::make_kprobe_backend(std::move(probes), opts.filter_kprobe_batch);
   }
@@ -704,6 +721,10 @@ int run(const config::Options& opts) {
   po.cfg.output_tuple = any_sink_wants("output-tuple", opts.output_tuple);
   po.cfg.output_caller = want_caller && choice.kind != attach::BackendKind::kTracepoint;
   po.cfg.output_stack = opts.output_stack;
+  po.cfg.track = (track_skb ? PWRU_TRACK_SKB : 0) | (track_stack ? PWRU_TRACK_STACK : 0);
+  // by-stackid tells task stacks from interrupt stacks by THREAD_SIZE:
+  // 16 KiB on x86-64, 32 KiB with KASAN.
+  po.cfg.stack_shift = btf->has_func("kasan_check_range") ? 15 : 14;
   spdlog::debug("packet bytes for sinks: {} (snap length {})", po.cfg.output_packet ? "yes" : "no", po.cfg.snaplen);
   po.pcap_l2 = plan.l2;
   po.pcap_l3 = plan.l3;
@@ -716,6 +737,9 @@ int run(const config::Options& opts) {
   po.raw_tp_instances = raw_tp_instances;
   po.want_kprobe = choice.kind == attach::BackendKind::kKprobe;
   po.want_kprobe_multi = choice.kind == attach::BackendKind::kKprobeMulti;
+  po.want_untrack = track_skb || track_stack;
+  po.want_track_clones = track_skb && choice.kind != attach::BackendKind::kTracepoint;
+  po.want_non_skb = !opts.filter_non_skb_funcs.empty();
   if (want_caller && choice.kind == attach::BackendKind::kTracepoint)
     spdlog::warn("--output-caller needs a kprobe backend; the tracepoint backend has no caller");
   if (tracer) {
@@ -725,9 +749,19 @@ int run(const config::Options& opts) {
   auto prog = bpf::CoreProgram::load(po);
 
   // 4. Attach. From here on every exit path detaches (RAII: the backend
-  //    dies before the program). tc/XDP programs first, as cilium/pwru
-  //    does: their probe ids follow the backend's.
+  //    dies before the program). Tracking first, so that no skb is
+  //    tracked before the probes that end its tracking are in place; then
+  //    tc/XDP programs, as cilium/pwru does: their probe ids follow the
+  //    backend's.
   SignalGate signals;
+  attach::TrackingRequest treq;
+  treq.backend = choice.kind;
+  treq.track_skb = track_skb;
+  treq.track_stack = track_stack;
+  treq.probes = &backend->probes();
+  treq.tracepoint_nargs = [&](const std::string& tp) { return btf->tracepoint_nargs(tp); };
+  attach::Tracker tracker(attach::plan_tracking(treq));
+  tracker.attach(*prog);
   std::vector<attach::Probe> probes = backend->probes();
   if (tracer) {
     const auto first = static_cast<uint32_t>(probes.size());

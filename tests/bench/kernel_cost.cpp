@@ -29,6 +29,7 @@
 #include <pwru/plugin.h>
 
 #include "attach/backend.h"
+#include "attach/tracking.h"
 #include "bpf/core_program.h"
 #include "cbpf_to_ebpf.h"
 #include "kernel/btf.h"
@@ -86,6 +87,9 @@ struct Floors {
   ~Floors() { links.clear(); if (skel) bench_bpf__destroy(skel); }
 };
 
+// track: --filter-track-skb (and its lifetime probes, whose cost is
+// printed apart: kmem_cache_free runs for every slab free on the machine).
+
 // The test fixture's BPF C filter (skb->len in [args[0], args[1]]), linked
 // into pwru's program as a filter plugin's object would be.
 std::vector<uint8_t> len_range_object() {
@@ -100,7 +104,7 @@ struct LenRange {
 };
 
 void run(const char* label, const std::string& expr, int packets, std::optional<LenRange> bpf_c = {},
-         const pwru_outflags_config* outflags = nullptr) {
+         const pwru_outflags_config* outflags = nullptr, bool track = false) {
   auto btf = kernel::KernelBtf::load();
   // Floors on every tracepoint whose skb is the first argument (the floor
   // programs read args[0]); pwru's program on the same set.
@@ -136,8 +140,18 @@ void run(const char* label, const std::string& expr, int packets, std::optional<
     po.cfg.bpf_filter_args[1] = bpf_c->max;
   }
   if (outflags != nullptr) po.ocfg = *outflags;
+  po.cfg.track = track ? PWRU_TRACK_SKB : 0;
+  po.want_untrack = track;
   auto prog = bpf::CoreProgram::load(po);
-  auto backend = attach::make_tracepoint_backend(tps);
+  auto backend = attach::make_tracepoint_backend(
+      tps, false, track ? attach::end_of_life_tracepoints() : std::vector<std::string>{});
+  attach::TrackingRequest req;
+  req.backend = attach::BackendKind::kTracepoint;
+  req.track_skb = track;
+  req.probes = &backend->probes();
+  req.tracepoint_nargs = [&](const std::string& tp) { return btf->tracepoint_nargs(tp); };
+  attach::Tracker tracker(attach::plan_tracking(req));
+  tracker.attach(*prog);
   backend->attach(*prog);
 
   // Drain both ring buffers while traffic runs, as pwru does.
@@ -159,13 +173,15 @@ void run(const char* label, const std::string& expr, int packets, std::optional<
   send_udp(packets);
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   usleep(50 * 1000);
-  Stats sp, se, sc, sr;
-  for (int fd : prog->prog_fds()) sp.add(fd);
+  Stats sp, se, sc, sr, su;
+  const int untrack1 = prog->untrack_fd(1), untrack2 = prog->untrack_fd(2), slab = prog->untrack_slab_fd();
+  for (int fd : prog->prog_fds()) (fd == untrack1 || fd == untrack2 || fd == slab ? su : sp).add(fd);
   se.add(empty);
   sc.add(copy);
   sr.add(rb);
   stats.reset();
   backend->detach();
+  tracker.detach();
   stop = true;
   drain.join();
   ring.consume();
@@ -176,6 +192,9 @@ void run(const char* label, const std::string& expr, int packets, std::optional<
               se.per_hit(), sc.per_hit(), sr.per_hit(),
               sp.per_hit() / (events == 0 ? sc.per_hit() : sc.per_hit() + sr.per_hit() - se.per_hit()),
               packets / secs);
+  if (track)
+    std::printf("%-44s lifetime probes %5.1f ns/hit (%8llu hits: every kmem_cache_free on the machine)\n", "",
+                su.per_hit(), static_cast<unsigned long long>(su.cnt));
 }
 
 }  // namespace
@@ -215,6 +234,8 @@ int main(int argc, char** argv) {
       run("emitted: --output-skb (bpf_snprintf_btf)", "", packets / 10, {}, &skb);
       skb.output_shinfo_btf = 1;
       run("emitted: --output-skb + shared info", "", packets / 10, {}, &skb);
+      run("filtered out, --filter-track-skb", "host 203.0.113.99", packets, {}, nullptr, true);
+      run("emitted: pcap 'udp port 9', --filter-track-skb", "udp port 9", packets, {}, nullptr, true);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_kernel_cost: %s\n", e.what());

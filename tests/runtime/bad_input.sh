@@ -161,13 +161,32 @@ fi
 run_case plugin-doc-unknown "'no-such-plugin'" -- --plugin-doc no-such-plugin
 run_case plugin-doc-bad-kind "'sunk'" -- --plugin-doc sunk:text
 
+# Skb tracking: --filter-non-skb-funcs traces functions, which only the kprobe backends can.
+run_case non-skb-funcs-tracepoint '--filter-non-skb-funcs fib_table_lookup: needs a kprobe backend' -- \
+	--backend tracepoint --filter-non-skb-funcs fib_table_lookup 'tcp port 8080'
+if have_kprobe; then
+	rt_log "skip non-skb-funcs-auto: this kernel has kprobes (auto picks a kprobe backend)"
+	run_case non-skb-funcs-unknown "'pwru_no_such_function'" -- --filter-non-skb-funcs pwru_no_such_function \
+		'tcp port 8080'
+else
+	run_case non-skb-funcs-auto 're:fib_table_lookup: needs a kprobe backend .*auto-detection is using the tracepoint backend' \
+		-- --filter-non-skb-funcs fib_table_lookup 'tcp port 8080'
+fi
+run_case non-skb-funcs-bad-name "'ip_rcv/2'" -- --filter-non-skb-funcs fib_table_lookup,ip_rcv/2
+run_case track-skb-not-a-bool "re:--filter-track-skb.*maybe" -- --filter-track-skb=maybe
+printf 'version = 1\n[track]\nskb = "yes"\n' >"$cfg/track-type.toml"
+printf 'version = 1\n[probe]\nnon-skb-funcs = "fib_table_lookup"\n' >"$cfg/non-skb-type.toml"
+printf 'version = 1\n[track]\nskb-by-stack = true\n' >"$cfg/track-key.toml"
+run_case config-track-type "$cfg/track-type.toml:3:7: track.skb" -- --config "$cfg/track-type.toml"
+run_case config-non-skb-type "$cfg/non-skb-type.toml:3:17: probe.non-skb-funcs" -- --config "$cfg/non-skb-type.toml"
+run_case config-track-key "$cfg/track-key.toml:3:1: track.skb-by-stack" -- --config "$cfg/track-key.toml"
+
 # cilium/pwru flags whose features are not in this build: accepted by the parser, then
 # refused with one line (never silently ignored).
-for f in --filter-track-skb --filter-track-skb-by-stackid \
-	--filter-track-bpf-helpers --output-bpfmap; do
+for f in --filter-track-bpf-helpers --output-bpfmap; do
 	run_case "not-yet${f}" "$f: not available in this build yet" -- "$f" 'tcp port 8080'
 done
-for f in --filter-xdp-expr=xdp-\>data --filter-non-skb-funcs=ip_rcv --output-xdp-metadata=xdp-\>data; do
+for f in --filter-xdp-expr=xdp-\>data --output-xdp-metadata=xdp-\>data; do
 	run_case "not-yet${f%%=*}" "${f%%=*}: not available in this build yet" -- "$f"
 done
 

@@ -435,11 +435,17 @@ rt_xtables() {
 rt_iptables() { rt_xtables iptables "$@"; }
 rt_ip6tables() { rt_xtables ip6tables "$@"; }
 
+# rt_dropped_count NS [ip6tables]: packets the DROP rules of NS's INPUT chain have matched.
+rt_dropped_count() {
+	local ns=$1 tool=${2:-iptables}
+	ip netns exec "$ns" "$tool" -w 10 -nvxL INPUT | awk '$3 == "DROP" {s += $1} END {print s + 0}'
+}
+
 # rt_assert_dropped NS [ip6tables]: the DROP rules in NS's INPUT chain matched at least one
 # packet, i.e. the test traffic really arrived (so a missing trace line is pwru's fault).
 rt_assert_dropped() {
 	local ns=$1 tool=${2:-iptables} n
-	n=$(ip netns exec "$ns" "$tool" -w 10 -nvxL INPUT | awk '$3 == "DROP" {s += $1} END {print s + 0}')
+	n=$(rt_dropped_count "$ns" "$tool")
 	[ "$n" -ge 1 ] || rt_fail "$tool DROP rule in $ns matched no packet: the test traffic never arrived"
 	rt_log "ok: $tool DROP rule in $ns matched $n packet(s)"
 }

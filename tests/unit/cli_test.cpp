@@ -229,3 +229,33 @@ TEST(Cli, DescribeCommandLineHasEveryRow) {
   EXPECT_EQ(by_name.at("--config").first, "Config and plugins");
   EXPECT_EQ(by_name.size(), option_table().size() - 1 + 9);
 }
+
+TEST(Cli, TrackingFlags) {
+  Options o;
+  ASSERT_EQ(parse({"--filter-track-skb", "--filter-track-skb-by-stackid", "--filter-non-skb-funcs",
+                   "fib_table_lookup,nf_nat_setup_info", "--filter-non-skb-funcs", "tcp_v4_syn_recv_sock.isra.0",
+                   "tcp"},
+                  o),
+            ParseStatus::kRun);
+  EXPECT_TRUE(o.filter_track_skb);
+  EXPECT_TRUE(o.filter_track_skb_by_stackid);
+  EXPECT_EQ(o.filter_non_skb_funcs,
+            (std::vector<std::string>{"fib_table_lookup", "nf_nat_setup_info", "tcp_v4_syn_recv_sock.isra.0"}));
+  EXPECT_EQ(o.pcap_filter, "tcp");
+  // Each tracking flag alone is accepted (cilium/pwru needs --filter-track-skb with them).
+  Options s;
+  ASSERT_EQ(parse({"--filter-track-skb-by-stackid"}, s), ParseStatus::kRun);
+  EXPECT_FALSE(s.filter_track_skb);
+  Options n;
+  ASSERT_EQ(parse({"--filter-non-skb-funcs", "fib_table_lookup"}, n), ParseStatus::kRun);
+  EXPECT_FALSE(n.filter_track_skb);
+}
+
+TEST(Cli, BadNonSkbFuncNames) {
+  EXPECT_EQ(error_of({"--filter-non-skb-funcs", "fib_table_lookup,ip_rcv/2"}),
+            "invalid --filter-non-skb-funcs value 'ip_rcv/2': must be a kernel function name such as "
+            "fib_table_lookup (letters, digits, '_' and '.')");
+  EXPECT_EQ(error_of({"--filter-non-skb-funcs", "bpf_prog_1234_x[bpf]"}),
+            "invalid --filter-non-skb-funcs value 'bpf_prog_1234_x[bpf]': must be a kernel function name such as "
+            "fib_table_lookup (letters, digits, '_' and '.')");
+}

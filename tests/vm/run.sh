@@ -13,7 +13,7 @@
 #    A kernel that cannot be fetched FAILS the stage.
 # 3. builds an initramfs per kernel: busybox, guest/init, BUILD_DIR/pwru + plugins + every
 #    library they load, Debian's ip, iptables (nft and legacy) and curl, the kernel modules
-#    the scenarios need (veth, nf_tables, x_tables...), guest/*, scenarios/*, expect.txt
+#    the scenarios need (veth, nf_tables, x_tables, NAT, TEE...), guest/*, scenarios/*, expect.txt
 # 4. boots each kernel once (qemu -nic none: the guest has NO network card) and runs every
 #    row of expect.txt for it; results come back on a second serial port as
 #      VMRESULT <kernel> <scenario> <backend> PASS|FAIL|PENDING|XFAIL <detail> [<seconds>s]
@@ -350,8 +350,11 @@ mkcpio "$pr" "$work/pwru.cpio" || die "cpio of pwru failed"
 
 # The kernel modules the scenarios need, with their dependencies (in load order). The
 # legacy iptables modules load only when iptables-nft does not work (guest/init).
-modules_wanted=(veth nf_tables nft_compat x_tables xt_tcpudp sch_ingress cls_bpf)
-modules_legacy=(ip_tables iptable_filter ip6_tables ip6table_filter)
+# track-skb: DNAT (nat table: nft_chain_nat, xt_nat, nft_nat; conntrack comes as their
+# dependency) and TEE (mangle table: xt_TEE, nf_dup_ipv4/6). filter-trace-tc-xdp: sch_ingress,
+# cls_bpf.
+modules_wanted=(veth nf_tables nft_compat x_tables xt_tcpudp sch_ingress cls_bpf nft_chain_nat nft_nat xt_nat xt_TEE)
+modules_legacy=(ip_tables iptable_filter ip6_tables ip6table_filter iptable_nat iptable_mangle)
 
 # add_modules KERNEL KROOT LIST MODULE...: copy (decompressed) MODULEs and their
 # dependencies into KROOT; append their paths, in load order, to KROOT/vm/LIST.

@@ -229,6 +229,11 @@ vm_expect_none() {
 	[ "$n" = 0 ] || vm_fail "$n lines match ${2:-/$1/}, expected none: $(grep -m1 -E -- "$1" "$VM_PWRU_OUT")"
 }
 
+# vm_skbs_in SET FILE / vm_skbs_not_in SET FILE: the lines (SKB addresses) of FILE that are
+# (are not) lines of SET (no comm in the guest's busybox).
+vm_skbs_in() { awk 'NR == FNR {a[$1]; next} ($1 in a)' "$1" "$2"; }
+vm_skbs_not_in() { awk 'NR == FNR {a[$1]; next} !($1 in a)' "$1" "$2"; }
+
 # vm_re TEXT: TEXT with the dots escaped (addresses in a regex).
 vm_re() { echo "$1" | sed 's/\./\\./g'; }
 

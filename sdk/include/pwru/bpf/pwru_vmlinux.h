@@ -35,6 +35,7 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPF_MAP_TYPE_STACK_TRACE = 7,
+	BPF_MAP_TYPE_LRU_HASH = 9,
 	BPF_MAP_TYPE_RINGBUF = 27,
 };
 
@@ -100,6 +101,21 @@ struct sk_buff {
 	unsigned int end;
 	unsigned char *head;
 	unsigned char *data;
+};
+
+/* Skb tracking: the two slab caches of skbs are told by their object size. */
+struct kmem_cache {
+	unsigned int object_size;
+};
+
+struct sk_buff_fclones {
+	struct sk_buff skb1;
+	struct sk_buff skb2;
+};
+
+/* --filter-track-skb-by-stackid: the task's kernel stack (its lowest address). */
+struct task_struct {
+	void *stack;
 };
 
 struct bpf_raw_tracepoint_args {
