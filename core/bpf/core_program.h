@@ -58,10 +58,6 @@ struct ProgramOptions {
   pwru_outflags_config ocfg{};
   std::optional<SlotCode> tunnel_l2;
   std::optional<SlotCode> tunnel_l3;
-};
-
-// The fentry entries (ProgramOptions::tc_template / xdp_template).
-enum class FentryKind { kTc, kXdp };
   // Skb tracking (cfg.track: PWRU_TRACK_SKB / PWRU_TRACK_STACK; bpf/pwru.bpf.c "Skb
   // tracking"): the raw tracepoint programs that end an skb's tracking,
   // the clone/copy programs of the kprobe backend in use (kprobe or
@@ -71,6 +67,9 @@ enum class FentryKind { kTc, kXdp };
   bool want_track_clones = false;
   bool want_non_skb = false;
 };
+
+// The fentry entries (ProgramOptions::tc_template / xdp_template).
+enum class FentryKind { kTc, kXdp };
 
 // The clone/copy tracking programs (kprobe backends).
 enum class TrackProg { kCopy, kCloneEntry, kCloneReturn };
