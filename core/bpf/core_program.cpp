@@ -117,6 +117,35 @@ void register_handler_once() {
   if (err < 0) throw Error(sys_error("libbpf_register_prog_handler", err));
 }
 
+// A program copy loaded by hand (bpf_prog_load) keeps the BTF function and
+// line info libbpf captured, so the verifier's messages and bpftool show
+// source lines and the kernel accepts BTF-typed (global) functions.
+void set_ext_info(bpf_prog_load_opts& o, const ProgramImage& img, int btf_fd) {
+  o.prog_btf_fd = btf_fd;
+  if (btf_fd > 0 && img.func_info.count() > 0) {
+    o.func_info = img.func_info.bytes.data();
+    o.func_info_rec_size = img.func_info.rec_size;
+    o.func_info_cnt = static_cast<uint32_t>(img.func_info.count());
+  }
+  if (btf_fd > 0 && img.line_info.count() > 0) {
+    o.line_info = img.line_info.bytes.data();
+    o.line_info_rec_size = img.line_info.rec_size;
+    o.line_info_cnt = static_cast<uint32_t>(img.line_info.count());
+  }
+}
+
+// The verifier's verdict is at the end of its log: its last 12 lines.
+std::string verifier_tail(const char* log) {
+  const std::string v(log);
+  size_t cut = v.size();
+  for (int lines = 0; lines < 12 && cut > 0; ++lines) {
+    const size_t nl = v.rfind('\n', cut - 1);
+    if (nl == std::string::npos) return v;
+    cut = nl;
+  }
+  return v.substr(cut);
+}
+
 std::vector<bpf_insn> slot_body(const SlotCode& c) {
   switch (c.mode) {
     case PWRU_CODE_INSNS:
@@ -264,17 +293,7 @@ int CoreProgram::load_raw_tp_instance(int k, uint64_t cookie) const {
   LibbpfLogCapture log;
   std::vector<char> vlog(1 << 16);
   LIBBPF_OPTS(bpf_prog_load_opts, o);
-  o.prog_btf_fd = it->second.btf_fd;
-  if (o.prog_btf_fd > 0 && img.func_info.count() > 0) {
-    o.func_info = img.func_info.bytes.data();
-    o.func_info_rec_size = img.func_info.rec_size;
-    o.func_info_cnt = static_cast<uint32_t>(img.func_info.count());
-  }
-  if (o.prog_btf_fd > 0 && img.line_info.count() > 0) {
-    o.line_info = img.line_info.bytes.data();
-    o.line_info_rec_size = img.line_info.rec_size;
-    o.line_info_cnt = static_cast<uint32_t>(img.line_info.count());
-  }
+  set_ext_info(o, img, it->second.btf_fd);
   int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, ("pwru_tp_" + std::to_string(k)).c_str(), "Dual BSD/GPL",
                          img.insns.data(), img.insns.size(), &o);
   if (fd < 0) {
@@ -287,17 +306,7 @@ int CoreProgram::load_raw_tp_instance(int k, uint64_t cookie) const {
                             img.insns.size(), &o);
     if (fd2 >= 0) return fd2;
     // The verifier's verdict is at the end: keep its last lines.
-    std::string v(vlog.data());
-    size_t cut = v.size();
-    for (int lines = 0; lines < 12 && cut > 0; ++lines) {
-      size_t nl = v.rfind('\n', cut - 1);
-      if (nl == std::string::npos) {
-        cut = 0;
-        break;
-      }
-      cut = nl;
-    }
-    throw Error(sys_error("loading a per-tracepoint program", err) + "\n" + v.substr(cut));
+    throw Error(sys_error("loading a per-tracepoint program", err) + "\n" + verifier_tail(vlog.data()));
   }
   return fd;
 }
@@ -319,17 +328,7 @@ int CoreProgram::load_fentry_copy(FentryKind kind, int target_fd, uint32_t btf_i
   o.expected_attach_type = BPF_TRACE_FENTRY;
   o.attach_prog_fd = static_cast<uint32_t>(target_fd);
   o.attach_btf_id = btf_id;
-  o.prog_btf_fd = it->second.btf_fd;
-  if (o.prog_btf_fd > 0 && img.func_info.count() > 0) {
-    o.func_info = img.func_info.bytes.data();
-    o.func_info_rec_size = img.func_info.rec_size;
-    o.func_info_cnt = static_cast<uint32_t>(img.func_info.count());
-  }
-  if (o.prog_btf_fd > 0 && img.line_info.count() > 0) {
-    o.line_info = img.line_info.bytes.data();
-    o.line_info_rec_size = img.line_info.rec_size;
-    o.line_info_cnt = static_cast<uint32_t>(img.line_info.count());
-  }
+  set_ext_info(o, img, it->second.btf_fd);
   const char* short_name = kind == FentryKind::kTc ? "pwru_tc" : "pwru_xdp";
   int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, short_name, "Dual BSD/GPL", img.insns.data(), img.insns.size(), &o);
   if (fd >= 0) return fd;
@@ -343,17 +342,8 @@ int CoreProgram::load_fentry_copy(FentryKind kind, int target_fd, uint32_t btf_i
     o.log_level = 1;
     int fd2 = bpf_prog_load(BPF_PROG_TYPE_TRACING, short_name, "Dual BSD/GPL", img.insns.data(), img.insns.size(), &o);
     if (fd2 >= 0) return fd2;
-    std::string v(vlog.data());
-    size_t cut = v.size();
-    for (int lines = 0; lines < 12 && cut > 0; ++lines) {
-      size_t nl = v.rfind('\n', cut - 1);
-      if (nl == std::string::npos) {
-        cut = 0;
-        break;
-      }
-      cut = nl;
-    }
-    if (!v.empty()) *why += "\n" + v.substr(cut);
+    const std::string v = verifier_tail(vlog.data());
+    if (!v.empty()) *why += "\n" + v;
   }
   return -err;
 }

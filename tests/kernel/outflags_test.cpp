@@ -20,48 +20,16 @@
 #include "decode/decoder.h"
 #include "kernel/btf.h"
 #include "kernel/skb_expr.h"
+#include "kernel_test_util.h"
 #include "transport/ring_reader.h"
 
 using namespace pwru;
 
 namespace {
 
-bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-  bpf_insn i{};
-  i.code = code;
-  i.dst_reg = dst;
-  i.src_reg = src;
-  i.off = off;
-  i.imm = imm;
-  return i;
-}
-
-// L2 slot: UDP to `port` (IPv4 without options); the L3 slot rejects.
-std::vector<bpf_insn> udp_dport_filter(uint16_t port) {
-  return {
-      insn(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_2, 0, 0),
-      insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
-      insn(BPF_JMP | BPF_JLT | BPF_K, BPF_REG_2, 0, 4, 38),
-      insn(BPF_LDX | BPF_MEM | BPF_H, BPF_REG_3, BPF_REG_1, 36, 0),
-      insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_3, 0, 2, htons(port)),
-      insn(BPF_LDX | BPF_MEM | BPF_B, BPF_REG_3, BPF_REG_1, 23, 0),
-      insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_3, 0, 0),
-      insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-  };
-}
-
-void send_udp(uint16_t port, int n, uint32_t mark, size_t payload) {
-  int s = socket(AF_INET, SOCK_DGRAM, 0);
-  ASSERT_GE(s, 0);
-  if (mark != 0) ASSERT_EQ(setsockopt(s, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)), 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string data(payload, 'p');
-  for (int i = 0; i < n; ++i) sendto(s, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
-  close(s);
-}
+using ktest::insn;
+using ktest::send_udp;
+using ktest::udp_dport_filter;
 
 struct Event {
   std::string func;
