@@ -37,6 +37,8 @@ vm_ping "$VM_NSC" 198.51.100.10 3 "$VM_DEVC" || vm_fail "ping 198.51.100.10 fail
 vm_ping "$VM_NSC" 203.0.113.10 2 "$VM_DEVC" || vm_fail "ping 203.0.113.10 failed"
 sleep 0.5
 vm_pwru_stop
+# XDP records carry no cb words (no skb): they are not malformed records.
+! grep -q 'malformed' "$VM_TMP/pwru.err" || vm_fail "$(grep -m1 'malformed' "$VM_TMP/pwru.err")"
 vm_expect_header
 head -n 1 "$VM_PWRU_OUT" | grep -qE 'LEN +__sk_buff->cb\[\] +TUPLE FUNC$' ||
 	vm_fail "no __sk_buff->cb[] column in the header: $(head -n 1 "$VM_PWRU_OUT")"
