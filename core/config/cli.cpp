@@ -263,6 +263,7 @@ ParseStatus parse_command_line(int argc, char** argv, Options& out) {
     origins[spec.dotted_key()] = std::string(spec.flag);
   }
   for (const auto& s : st.sink_args) o.sinks.push_back(sink_from_flag(s));
+  apply_implied_options(o);
 
   // Options this build parses but cannot honour yet: never silently ignored.
   for (const auto& spec : rows) {

@@ -107,7 +107,7 @@ const OptionSpec kOptionTable[] = {
      .field = &Options::filter_track_bpf_helpers, .group = kProbes,
      .help = "also trace the BPF helpers and kfuncs loaded BPF programs call", .availability = kNotYet},
     {.flag = "--filter-trace-tc", .table = "probe", .key = "trace-tc", .field = &Options::filter_trace_tc,
-     .group = kProbes, .help = "also trace the tc BPF programs loaded now (fentry; those with BTF)"},
+     .group = kProbes, .help = "also trace the tc BPF programs loaded now (fentry; those with BTF); implies --output-skb-cb"},
     {.flag = "--filter-trace-xdp", .table = "probe", .key = "trace-xdp", .field = &Options::filter_trace_xdp,
      .group = kProbes, .help = "also trace the XDP programs loaded now (fentry; those with BTF)"},
     // Tracking: follow a packet after it stops matching.
@@ -381,6 +381,15 @@ std::string default_text(const OptionSpec& spec, const Options& d) {
         }
       },
       spec.field);
+}
+
+void apply_implied_options(Options& o) {
+  // cilium/pwru's Parse(): the helpers and non-skb functions are found
+  // through the stack id, so either one turns by-stackid tracking on.
+  if (!o.filter_non_skb_funcs.empty() || o.filter_track_bpf_helpers) o.filter_track_skb_by_stackid = true;
+  // cilium/pwru prints the cb column whenever tc programs are traced (a
+  // tc program's __sk_buff->cb[] is where it keeps its own state).
+  if (o.filter_trace_tc) o.output_skb_cb = true;
 }
 
 bool same_value(const OptionSpec& spec, const Options& a, const Options& b) {

@@ -89,6 +89,13 @@ void insert_value(const OptionSpec& spec, const Options& o, toml::table& t);
 // which --help does not mention, like pflag).
 std::string default_text(const OptionSpec& spec, const Options& defaults);
 
+// Turns on the options that others imply, as cilium/pwru does once its
+// flags are parsed: --filter-trace-tc turns on --output-skb-cb, and
+// --filter-non-skb-funcs (or --filter-track-bpf-helpers) turns on
+// --filter-track-skb-by-stackid. Applied after the file and the flags are
+// merged, so that --print-config and the run see what is really in effect.
+void apply_implied_options(Options& o);
+
 // True when `a` and `b` hold the same value for this row.
 bool same_value(const OptionSpec& spec, const Options& a, const Options& b);
 

@@ -131,7 +131,9 @@ void Decoder::decode_outflags(const uint8_t* rec, size_t size, EventSlot& slot) 
   if (!PWRU_OUTFLAGS_HAS_EXT(&ocfg_)) return;
   const size_t ext_at = sizeof(pwru_kevent) + ext_offset();
   if (size < ext_at + PWRU_OUTFLAGS_BYTES(&ocfg_)) {
-    ++malformed_;
+    // An XDP record has no output-flags region (an xdp_buff has no skb to
+    // take the cb words, metadata or tunnel from): not malformed.
+    if (slot.ev.probe_kind != PWRU_PROBE_XDP) ++malformed_;
     return;
   }
   pwru_kext x;

@@ -63,6 +63,20 @@ struct Lexer {
     }
     return s.substr(st, i - st);
   }
+  // A decimal or 0x hex index (no sign).
+  std::optional<uint64_t> index() {
+    ws();
+    int base = 10;
+    if (s.compare(i, 2, "0x") == 0 || s.compare(i, 2, "0X") == 0) {
+      base = 16;
+      i += 2;
+    }
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data() + i, s.data() + s.size(), v, base);
+    if (ec != std::errc() || p == s.data() + i) return std::nullopt;
+    i = static_cast<size_t>(p - s.data());
+    return v;
+  }
   bool done() {
     ws();
     return i >= s.size();
@@ -163,6 +177,44 @@ SkbExpr resolve_path(const KernelBtf& kb, Lexer& lx) {
     prev = name;
     e.last = name;
     any = true;
+    // `[n]` after a field, as in C: an element of an array member (skb->cb[4]),
+    // or the n-th object a pointer points to (one more hop).
+    while (lx.eat("[")) {
+      const std::optional<uint64_t> idx = lx.index();
+      if (!idx || !lx.eat("]")) throw Error("expected an index (a decimal or 0x hex number) and ']' after '" + prev + "['");
+      if (bitfield != 0) throw Error("'" + prev + "' is a bitfield, not an array");
+      const btf_type* t = skip_mods(b, cur);
+      uint32_t elem = 0;
+      if (t != nullptr && btf_is_array(t)) {
+        const struct btf_array* a = btf_array(t);
+        if (*idx >= a->nelems)
+          throw Error("index " + std::to_string(*idx) + " is out of range for '" + prev + "' (" + type_text(b, cur) + ")");
+        elem = a->type;
+      } else if (t != nullptr && btf_is_ptr(t)) {
+        if (bit_off % 8 != 0) throw Error("'" + prev + "' is not byte aligned");
+        if (hops.size() >= PWRU_EXPR_MAX_HOPS)
+          throw Error("more than " + std::to_string(PWRU_EXPR_MAX_HOPS) + " pointers to follow");
+        hops.push_back(static_cast<uint32_t>(bit_off / 8));
+        bit_off = 0;
+        elem = t->type;
+      } else {
+        throw Error("'" + prev + "' is neither an array nor a pointer (" + type_text(b, cur) + ")");
+      }
+      const long long es = btf__resolve_size(b, elem);
+      if (es <= 0) {
+        uint32_t eid = 0;
+        skip_mods(b, elem, &eid);
+        throw Error("the elements of '" + prev + "' have no size (" + (eid == 0 ? "void" : type_text(b, elem)) + ")");
+      }
+      // The offset from the last pointer is a u32 (pwru_kexpr.off).
+      const uint64_t esz = static_cast<uint64_t>(es);
+      if (*idx > UINT32_MAX / esz || bit_off / 8 + *idx * esz > UINT32_MAX)
+        throw Error("index " + std::to_string(*idx) + " of '" + prev + "' is too large");
+      bit_off += *idx * esz * 8;
+      cur = elem;
+      prev += "[" + std::to_string(*idx) + "]";
+      e.last = prev;
+    }
   }
   if (!any) throw Error("expected a field, e.g. skb->mark");
   e.path = lx.s.substr(start, lx.i - start);

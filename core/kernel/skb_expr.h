@@ -5,7 +5,10 @@
 //
 // Grammar (cilium/pwru's): a path `skb->a->b.c` of member names, `->`
 // through a pointer and `.` into an embedded struct or union; members of
-// anonymous structs and unions are found by name, as C finds them. A
+// anonymous structs and unions are found by name, as C finds them; `[n]`
+// after a field (decimal or 0x hex) takes an element of an array
+// (skb->cb[4]) or, through a pointer, the n-th object it points to (one
+// more pointer to follow: skb->head[14]), and `.`/`->` go on from it. A
 // filter adds `OP CONSTANT` with OP one of = == != < <= > >= and CONSTANT
 // a decimal, 0x hex or negative number, or an enumerator name. The last
 // field must be at most 8 bytes (bitfields included).

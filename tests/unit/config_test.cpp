@@ -104,9 +104,16 @@ Sample sample_for(const OptionSpec& spec, const Options& d) {
       spec.field);
 }
 
+// The row a row turns on besides its own (apply_implied_options), or "".
+std::string_view implied_by(std::string_view flag) {
+  if (flag == "--filter-trace-tc") return "--output-skb-cb";
+  if (flag == "--filter-non-skb-funcs") return "--filter-track-skb-by-stackid";
+  return "";
+}
+
 }  // namespace
 
-// Every row: its flag sets its field (and no other), its TOML key sets the
+// Every row: its flag sets its field (and no other but the one it implies), its TOML key sets the
 // same, and --print-config of the result reads back to the same options.
 // Rows not available yet are parsed, and then refused with one line.
 TEST(OptionTable, EveryFlagThroughTheParser) {
@@ -142,7 +149,8 @@ TEST(OptionTable, EveryFlagThroughTheParser) {
     Options o;
     ASSERT_EQ(parse(s.args, o), ParseStatus::kRun);
     for (const auto& other : option_table())
-      EXPECT_EQ(same_value(other, o, defaults), &other != &spec) << "after " << spec.flag << ": " << other.flag;
+      EXPECT_EQ(same_value(other, o, defaults), &other != &spec && implied_by(spec.flag) != other.flag)
+          << "after " << spec.flag << ": " << other.flag;
     // The same value from the file.
     Options f = from_text("version = 1\n[" + std::string(spec.table) + "]\n" + std::string(spec.key) + " = " +
                           s.toml + "\n");
@@ -438,4 +446,60 @@ TEST(ConfigFile, TrackingKeys) {
             "t.toml:3:17: probe.non-skb-funcs: must be an array of strings, not a string");
   EXPECT_EQ(text_error("version = 1\n[probe]\nnon-skb-funcs = [\"\"]\n"),
             "t.toml:3:17: probe.non-skb-funcs: '' must be a kernel function name such as fib_table_lookup");
+}
+
+// Options that others turn on (cilium/pwru's Parse()): --filter-trace-tc
+// turns on the cb column, --filter-non-skb-funcs by-stackid tracking, from
+// the command line and from a config file alike; --print-config prints what
+// is in effect, and the reverse implications do not hold.
+TEST(OptionTable, ImpliedOptions) {
+  auto printed = [](std::vector<std::string> args) {
+    args.push_back("--print-config");
+    Options o;
+    testing::internal::CaptureStdout();
+    EXPECT_EQ(parse(std::move(args), o), ParseStatus::kExitOk);
+    return testing::internal::GetCapturedStdout();
+  };
+  // The key's line in its table of --print-config's output.
+  auto line_in = [](const std::string& text, const std::string& table, const std::string& key) {
+    const size_t t = text.find("\n[" + table + "]\n");
+    if (t == std::string::npos) return std::string("no [" + table + "]");
+    const size_t end = text.find("\n[", t + 1);
+    const size_t k = text.find("\n" + key + " = ", t);
+    if (k == std::string::npos || k > end) return std::string("no " + key);
+    return text.substr(k + 1, text.find('\n', k + 1) - k - 1);
+  };
+
+  Options o;
+  ASSERT_EQ(parse({"--filter-trace-tc"}, o), ParseStatus::kRun);
+  EXPECT_TRUE(o.output_skb_cb);
+  EXPECT_FALSE(o.filter_track_skb_by_stackid);
+  EXPECT_EQ(line_in(printed({"--filter-trace-tc"}), "output", "skb-cb"), "skb-cb = true");
+  EXPECT_EQ(line_in(printed({}), "output", "skb-cb"), "skb-cb = false");
+  // The column stays: pwru prints it whenever tc programs are traced.
+  ASSERT_EQ(parse({"--filter-trace-tc", "--output-skb-cb=false"}, o), ParseStatus::kRun);
+  EXPECT_TRUE(o.output_skb_cb);
+  ASSERT_EQ(parse({"--output-skb-cb"}, o), ParseStatus::kRun);
+  EXPECT_FALSE(o.filter_trace_tc);
+
+  ASSERT_EQ(parse({"--filter-non-skb-funcs", "fib_table_lookup"}, o), ParseStatus::kRun);
+  EXPECT_TRUE(o.filter_track_skb_by_stackid);
+  EXPECT_FALSE(o.filter_track_skb);
+  EXPECT_FALSE(o.output_skb_cb);
+  EXPECT_EQ(line_in(printed({"--filter-non-skb-funcs", "fib_table_lookup"}), "track", "skb-by-stackid"),
+            "skb-by-stackid = true");
+  EXPECT_EQ(line_in(printed({"--filter-track-skb"}), "track", "skb-by-stackid"), "skb-by-stackid = false");
+  ASSERT_EQ(parse({"--filter-track-skb-by-stackid"}, o), ParseStatus::kRun);
+  EXPECT_TRUE(o.filter_non_skb_funcs.empty());
+
+  // From a config file too; and the printed config reads back unchanged.
+  TempFile f("version = 1\n[probe]\ntrace-tc = true\nnon-skb-funcs = [\"fib_table_lookup\"]\n");
+  ASSERT_EQ(parse({"--config", f.path}, o), ParseStatus::kRun);
+  EXPECT_TRUE(o.output_skb_cb);
+  EXPECT_TRUE(o.filter_track_skb_by_stackid);
+  const std::string text = printed({"--config", f.path});
+  EXPECT_EQ(line_in(text, "output", "skb-cb"), "skb-cb = true");
+  EXPECT_EQ(line_in(text, "track", "skb-by-stackid"), "skb-by-stackid = true");
+  o.config_file.clear();
+  EXPECT_EQ(from_text(text), o);
 }

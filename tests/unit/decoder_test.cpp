@@ -124,3 +124,44 @@ TEST(Decoder, RejectsMalformedRecords) {
   EXPECT_FALSE(dec.decode(&k, sizeof(k), slot));
   EXPECT_EQ(dec.malformed(), 3u);
 }
+
+// With an output flag that has a per-record region (here the cb words), an
+// skb record carries it after the core's; a record that lacks it is counted
+// as malformed, except an XDP record, which never has one (an xdp_buff has
+// no skb): --filter-trace-tc (which turns the cb column on) with
+// --filter-trace-xdp must not report its XDP events as malformed.
+TEST(Decoder, OutflagsRegionAndXdpRecords) {
+  const std::vector<Probe> p = {Probe{"net_dev_queue", PWRU_PROBE_TRACEPOINT, 0, 1, 0},
+                                Probe{"bpf_prog_0123456789abcdef_x[bpf]", PWRU_PROBE_XDP, 0, 1, 0}};
+  Decoder dec(p, {}, 0);
+  pwru_outflags_config ocfg{};
+  ocfg.output_skb_cb = 1;
+  dec.set_outflags(ocfg, {});
+  pwru_kevent k = record();
+  k.probe_id = 0;
+  pwru_kext x{};
+  x.flags = PWRU_KEXT_CB;
+  x.cb[0] = 0x7c7c0001;
+  x.cb[4] = 0x7c7c0005;
+  std::vector<uint8_t> buf(sizeof(k) + PWRU_OUTFLAGS_BYTES(&ocfg), 0);
+  std::memcpy(buf.data(), &k, sizeof(k));
+  std::memcpy(buf.data() + sizeof(k), &x, sizeof(x));
+  EventSlot slot;
+  ASSERT_TRUE(dec.decode(buf.data(), buf.size(), slot));
+  ASSERT_TRUE(slot.ev.flags & PWRU_EV_SKB_CB);
+  EXPECT_EQ(slot.ev.skb_cb[0], 0x7c7c0001u);
+  EXPECT_EQ(slot.ev.skb_cb[4], 0x7c7c0005u);
+  EXPECT_EQ(dec.malformed(), 0u);
+
+  // An skb record cut short: the event stays, without cb, and is counted.
+  ASSERT_TRUE(dec.decode(&k, sizeof(k), slot));
+  EXPECT_FALSE(slot.ev.flags & PWRU_EV_SKB_CB);
+  EXPECT_EQ(dec.malformed(), 1u);
+
+  // An XDP record: no region, no cb, not malformed.
+  k.probe_id = 1;
+  ASSERT_TRUE(dec.decode(&k, sizeof(k), slot));
+  EXPECT_EQ(slot.ev.probe_kind, static_cast<uint32_t>(PWRU_PROBE_XDP));
+  EXPECT_FALSE(slot.ev.flags & PWRU_EV_SKB_CB);
+  EXPECT_EQ(dec.malformed(), 1u);
+}

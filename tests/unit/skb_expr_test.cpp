@@ -111,7 +111,79 @@ TEST(SkbExpr, ErrorsNameTheBadPart) {
             "must start with skb (the struct sk_buff *), e.g. skb->mark");
   EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb"); }), "expected a field, e.g. skb->mark");
   EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->"); }), "expected a field name after '->'");
-  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->mark[0]"); }), "unexpected '[0]' after the field");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->mark]"); }), "unexpected ']' after the field");
+}
+
+// `[n]` as in C: an element of an array member, or the n-th object behind a
+// pointer (one more hop); `.` and `->` go on from the element.
+TEST(SkbExpr, ArrayIndices) {
+  const struct btf* b = kbtf().raw();
+  SkbExpr cb = parse_skb_field(kbtf(), "skb->cb[0]");
+  SkbExpr cb4 = parse_skb_field(kbtf(), "skb->cb[4]");
+  EXPECT_EQ(cb4.path, "skb->cb[4]");
+  EXPECT_EQ(cb4.last, "cb[4]");
+  EXPECT_EQ(cb4.k.nhops, 0);
+  EXPECT_EQ(cb4.k.size, 1);  // char cb[48]
+  EXPECT_EQ(cb4.k.off, cb.k.off + 4);
+  EXPECT_EQ(parse_skb_field(kbtf(), "skb->cb[0x2f]").k.off, cb.k.off + 47);
+  EXPECT_EQ(parse_skb_field(kbtf(), "skb->cb [ 8 ]").k.off, cb.k.off + 8);
+  // The element's own type: char.
+  const btf_type* et = btf__type_by_id(b, cb4.type_id);
+  ASSERT_NE(et, nullptr);
+  EXPECT_TRUE(btf_is_int(et));
+
+  // Through a pointer: skb->head[14] reads the byte 14 after skb->head.
+  SkbExpr head = parse_skb_field(kbtf(), "skb->head");
+  SkbExpr h14 = parse_skb_field(kbtf(), "skb->head[14]");
+  ASSERT_EQ(h14.k.nhops, 1);
+  EXPECT_EQ(h14.k.hop[0], head.k.off);
+  EXPECT_EQ(h14.k.off, 14u);
+  EXPECT_EQ(h14.k.size, 1);
+  // Two hops and a member of the element: skb->dev->_tx[1].qdisc is the qdisc of the
+  // second struct netdev_queue of the device's array.
+  SkbExpr q = parse_skb_field(kbtf(), "skb->dev->_tx[1].qdisc");
+  SkbExpr tx = parse_skb_field(kbtf(), "skb->dev->_tx");
+  const int nq = btf__find_by_name_kind(b, "netdev_queue", BTF_KIND_STRUCT);
+  ASSERT_GT(nq, 0);
+  SkbExpr q0 = parse_skb_field(kbtf(), "skb->dev->_tx->qdisc");
+  ASSERT_EQ(q.k.nhops, 2);
+  EXPECT_EQ(q.k.hop[0], tx.k.hop[0]);
+  EXPECT_EQ(q.k.hop[1], tx.k.off);
+  EXPECT_EQ(q.k.off, q0.k.off + static_cast<uint32_t>(btf__resolve_size(b, nq)));
+  EXPECT_EQ(q.k.size, 8);
+  EXPECT_EQ(q.last, "qdisc");
+  // An array of a struct member, after a hop: the device's permanent address.
+  SkbExpr perm = parse_skb_field(kbtf(), "skb->dev->perm_addr[5]");
+  EXPECT_EQ(perm.k.nhops, 1);
+  EXPECT_EQ(perm.k.off, parse_skb_field(kbtf(), "skb->dev->perm_addr[0]").k.off + 5);
+
+  // A filter on an element: the constant must fit the element (8 bits).
+  SkbExpr f = parse_skb_filter(kbtf(), "skb->cb[4] == 0x7c");
+  EXPECT_EQ(f.k.off, cb4.k.off);
+  EXPECT_EQ(f.k.value, 0x7cu);
+  // (char is unsigned in kernels built with -funsigned-char, 6.2 and later.)
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "skb->cb[4] == 0x100"); }),
+            std::string("'0x100' does not fit in field 'cb[4]' (8-bit") + (cb4.k.is_signed ? " signed)" : ")"));
+
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->cb[48]"); }),
+            "index 48 is out of range for 'cb' (char[48])");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->cb[x]"); }),
+            "expected an index (a decimal or 0x hex number) and ']' after 'cb['");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->cb[-1]"); }),
+            "expected an index (a decimal or 0x hex number) and ']' after 'cb['");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->cb[1"); }),
+            "expected an index (a decimal or 0x hex number) and ']' after 'cb['");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->cb"); }),
+            "field 'cb' (char[48], 48 bytes) is too large, max 8 bytes");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->mark[0]"); }),
+            "'mark' is neither an array nor a pointer (unsigned int)");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->pkt_type[0]"); }), "'pkt_type' is a bitfield, not an array");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->sk->sk_user_data[0]"); }),
+            "the elements of 'sk_user_data' have no size (void)");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->cb[1][2]"); }),
+            "'cb[1]' is neither an array nor a pointer (char)");
+  EXPECT_EQ(error_of([] { parse_skb_field(kbtf(), "skb->head[0x100000000]"); }),
+            "index 4294967296 of 'head' is too large");
 }
 
 TEST(SkbExprFilter, OperatorsAndConstants) {

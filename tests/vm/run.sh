@@ -12,7 +12,7 @@
 #           kprobes, fprobe = kprobe-multi, raw tracepoint cookies)
 #    A kernel that cannot be fetched FAILS the stage.
 # 3. builds an initramfs per kernel: busybox, guest/init, BUILD_DIR/pwru + plugins + every
-#    library they load, Debian's ip, iptables (nft and legacy) and curl, the kernel modules
+#    library they load, Debian's ip, iptables (nft and legacy), curl and jq, the kernel modules
 #    the scenarios need (veth, nf_tables, x_tables, NAT, TEE...), guest/*, scenarios/*, expect.txt
 # 4. boots each kernel once (qemu -nic none: the guest has NO network card) and runs every
 #    row of expect.txt for it; results come back on a second serial port as
@@ -105,7 +105,7 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------------------
 # 1. Host packages
 
-host_packages=(qemu-system-x86 busybox-static kmod xz-utils lz4 zstd cpio iproute2 iptables curl)
+host_packages=(qemu-system-x86 busybox-static kmod xz-utils lz4 zstd cpio iproute2 iptables curl jq)
 t0=$(now)
 missing=()
 have=" $(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${host_packages[@]}" 2>/dev/null | awk '$2 == "ii" {printf "%s ", $1}')"
@@ -231,7 +231,7 @@ t_fetch=$(secs "$t0")
 
 # ---------------------------------------------------------------------------------------
 # 3. Initramfs, as three cpio archives the kernel unpacks one after the other:
-#    tools  busybox, Debian's ip, iptables (+ extensions), curl and their libraries;
+#    tools  busybox, Debian's ip, iptables (+ extensions), curl, jq and their libraries;
 #           cached in $cache/tools-<package versions>.cpio (ldd is slow)
 #    pwru   /init, BUILD_DIR/pwru, its plugins and their libraries, guest/*, scenarios/*,
 #           expect.txt (built every run)
@@ -267,7 +267,7 @@ mkcpio() {
 	(cd "$1" && find . -mindepth 1 -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) >"$2"
 }
 
-tools_key=$( { dpkg-query -W busybox-static iproute2 iptables curl libc6 2>/dev/null; echo layout-2; } | sha1sum | cut -c1-12)
+tools_key=$( { dpkg-query -W busybox-static iproute2 iptables curl jq libc6 2>/dev/null; echo layout-3; } | sha1sum | cut -c1-12)
 tools_cpio="$cache/tools-$tools_key.cpio"
 t_tools=cached
 if [ ! -f "$tools_cpio" ]; then
@@ -283,6 +283,7 @@ if [ ! -f "$tools_cpio" ]; then
 	cp /usr/sbin/ip "$tr/usr/sbin/ip"
 	cp /usr/sbin/tc "$tr/usr/sbin/tc"
 	cp /usr/bin/curl "$tr/usr/bin/curl"
+	cp /usr/bin/jq "$tr/usr/bin/jq"
 	for x in xtables-nft-multi xtables-legacy-multi; do
 		[ -x "/usr/sbin/$x" ] || die "/usr/sbin/$x not found (package iptables)"
 		cp "/usr/sbin/$x" "$tr/usr/sbin/$x"
@@ -297,7 +298,7 @@ if [ ! -f "$tools_cpio" ]; then
 	[ -d "$xtdir" ] || die "$xtdir not found (package iptables)"
 	mkdir -p "$tr$xtdir"
 	cp "$xtdir"/*.so "$tr$xtdir/"
-	copy_libs "$tr" /usr/sbin/ip /usr/sbin/tc /usr/bin/curl /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi "$xtdir"/*.so
+	copy_libs "$tr" /usr/sbin/ip /usr/sbin/tc /usr/bin/curl /usr/bin/jq /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi "$xtdir"/*.so
 	# busybox applets for everything not copied from Debian.
 	while read -r applet; do
 		case $applet in
@@ -352,8 +353,9 @@ mkcpio "$pr" "$work/pwru.cpio" || die "cpio of pwru failed"
 # legacy iptables modules load only when iptables-nft does not work (guest/init).
 # track-skb: DNAT (nat table: nft_chain_nat, xt_nat, nft_nat; conntrack comes as their
 # dependency) and TEE (mangle table: xt_TEE, nf_dup_ipv4/6). filter-trace-tc-xdp: sch_ingress,
-# cls_bpf.
-modules_wanted=(veth nf_tables nft_compat x_tables xt_tcpudp sch_ingress cls_bpf nft_chain_nat nft_nat xt_nat xt_TEE)
+# cls_bpf. vxlan-tunnel: vxlan (udp_tunnel, ip6_udp_tunnel come as its dependencies).
+modules_wanted=(veth nf_tables nft_compat x_tables xt_tcpudp sch_ingress cls_bpf nft_chain_nat nft_nat xt_nat xt_TEE
+	vxlan)
 modules_legacy=(ip_tables iptable_filter ip6_tables ip6table_filter iptable_nat iptable_mangle)
 
 # add_modules KERNEL KROOT LIST MODULE...: copy (decompressed) MODULEs and their
