@@ -286,4 +286,14 @@ static __always_inline void pwru_outflags_fill(struct sk_buff *skb, __u32 slot, 
 	}
 }
 
+/* The output-flags region of an XDP event (handle_xdp): the same layout
+ * as an skb event's, but an XDP buffer has no skb fields, so no flag is
+ * set and nothing skb-related is printed for it. */
+static __always_inline void pwru_outflags_fill_xdp(const void *xdp, struct pwru_kext *x)
+{
+	if (!PWRU_OUTFLAGS_HAS_EXT(&OCFG))
+		return;
+	__builtin_memset(x, 0, sizeof(*x));
+}
+
 #endif /* PWRU_OUTFLAGS_BPF_H */
