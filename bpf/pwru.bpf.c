@@ -940,7 +940,8 @@ int pwru_fentry_tc(void *ctx)
  * An XDP buffer, as cilium/pwru shows it: the device is rxq->dev, there is
  * no mark and no protocol, the length is data_end - data and the bytes
  * start at the Ethernet header. The filters that apply are the pcap filter
- * (its Ethernet form), the namespace and the interface; --filter-mark and a
+ * (its Ethernet form), the namespace, the interface and --filter-xdp-expr
+ * (--filter-skb-expr judges skbs only); --filter-mark and a
  * plugin's BPF C filter judge skbs and do not apply (as in cilium/pwru,
  * where the mark filter skips XDP too).
  */
@@ -967,6 +968,10 @@ static __always_inline int handle_xdp(void *ctx, struct xdp_buff *xdp, __u32 pro
 		if (!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex)
 			return 0;
 	}
+	/* --filter-xdp-expr (pwru_outflags.bpf.h), before the bytes are
+	 * copied. */
+	if (!pwru_outflags_filter_xdp(xdp))
+		return 0;
 	data = BPF_CORE_READ(xdp, data);
 	data_end = BPF_CORE_READ(xdp, data_end);
 	len = data_end - data;
