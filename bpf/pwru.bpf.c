@@ -940,7 +940,8 @@ int pwru_fentry_tc(void *ctx)
  * An XDP buffer, as cilium/pwru shows it: the device is rxq->dev, there is
  * no mark and no protocol, the length is data_end - data and the bytes
  * start at the Ethernet header. The filters that apply are the pcap filter
- * (its Ethernet form), the namespace and the interface; --filter-mark and a
+ * (its Ethernet form), the namespace, the interface and --filter-xdp-expr
+ * (--filter-skb-expr judges skbs only); --filter-mark and a
  * plugin's BPF C filter judge skbs and do not apply (as in cilium/pwru,
  * where the mark filter skips XDP too).
  */
@@ -967,6 +968,10 @@ static __always_inline int handle_xdp(void *ctx, struct xdp_buff *xdp, __u32 pro
 		if (!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex)
 			return 0;
 	}
+	/* --filter-xdp-expr (pwru_outflags.bpf.h), before the bytes are
+	 * copied. */
+	if (!pwru_outflags_filter_xdp(xdp))
+		return 0;
 	data = BPF_CORE_READ(xdp, data);
 	data_end = BPF_CORE_READ(xdp, data_end);
 	len = data_end - data;
@@ -990,14 +995,12 @@ static __always_inline int handle_xdp(void *ctx, struct xdp_buff *xdp, __u32 pro
 			return 0;
 	}
 
-	if (CFG.output_packet && CFG.output_stack)
-		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_PKT_BUF + PWRU_STACK_BYTES, 0);
-	else if (CFG.output_packet)
-		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_PKT_BUF, 0);
-	else if (CFG.output_stack)
-		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e) + PWRU_STACK_BYTES, 0);
-	else
-		e = bpf_ringbuf_reserve(&pwru_events, sizeof(*e), 0);
+	/* The same layout as handle_skb's records (the decoder checks one
+	 * size for every event): packet, stack and output-flags regions. */
+	e = bpf_ringbuf_reserve(&pwru_events,
+				sizeof(*e) + (CFG.output_packet ? PWRU_PKT_BUF : 0) +
+					(CFG.output_stack ? PWRU_STACK_BYTES : 0) + pwru_outflags_bytes(),
+				0);
 	if (!e) {
 		count_lost();
 		return 0;
@@ -1043,6 +1046,10 @@ static __always_inline int handle_xdp(void *ctx, struct xdp_buff *xdp, __u32 pro
 		e->flags |= PWRU_KEV_PACKET;
 		bpf_probe_read_kernel((void *)(e + 1), n, pkt->data);
 	}
+	/* An XDP buffer has no skb fields (cb, tunnel headers, sk_buff
+	 * dumps): the output-flags region says so with no flags set. */
+	pwru_outflags_fill_xdp(xdp, (void *)(e + 1) + (CFG.output_packet ? PWRU_PKT_BUF : 0) +
+					    (CFG.output_stack ? PWRU_STACK_BYTES : 0));
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -150,7 +150,8 @@ _Static_assert(sizeof(struct pwru_bpf_config) == 72, "pwru_bpf_config layout");
 /*
  * Output flags of issue 8 (--output-skb, --output-skb-shared-info,
  * --output-skb-cb, --output-skb-metadata, --filter-skb-expr,
- * --output-tunnel, --filter-tunnel-pcap-l2/-l3). Kept apart from
+ * --output-tunnel, --filter-tunnel-pcap-l2/-l3, --output-xdp-metadata,
+ * --filter-xdp-expr). Kept apart from
  * pwru_bpf_config (their own rodata variable OCFG, their own record region)
  * so that the features stay independent of the core's.
  */
@@ -204,6 +205,14 @@ struct pwru_outflags_config {
 	__u8 pad;
 	struct pwru_kexpr skb_expr;
 	struct pwru_kexpr metadata[PWRU_SKB_METADATA_MAX];
+	/* --filter-xdp-expr / --output-xdp-metadata: the same steps from a
+	 * struct xdp_buff * (XDP events of --filter-trace-xdp only). The xdp
+	 * values go into pwru_kext.metadata of XDP events. */
+	__u8 filter_xdp_expr;
+	__u8 nxdp_metadata;   /* 0..PWRU_SKB_METADATA_MAX */
+	__u8 pad2[6];
+	struct pwru_kexpr xdp_expr;
+	struct pwru_kexpr xdp_metadata[PWRU_SKB_METADATA_MAX];
 };
 
 /* pwru_kext.flags */
@@ -222,6 +231,7 @@ struct pwru_outflags_config {
 struct pwru_kext {
 	__u32 flags;     /* PWRU_KEXT_* */
 	__u32 cb[5];     /* qdisc_skb_cb data (__sk_buff->cb[0..4]) */
+	/* skb events: the skb metadata values; XDP events: the xdp ones */
 	__u64 metadata[PWRU_SKB_METADATA_MAX];
 	struct pwru_ktuple tunnel; /* inner tuple (head + inner_network_header) */
 	__s32 skb_btf_len;    /* bpf_snprintf_btf() result */
@@ -230,7 +240,7 @@ struct pwru_kext {
 
 #define PWRU_OUTFLAGS_HAS_EXT(c)                                                                 \
 	((c)->output_skb_cb || (c)->output_tunnel || (c)->nmetadata || (c)->output_skb_btf || \
-	 (c)->output_shinfo_btf)
+	 (c)->output_shinfo_btf || (c)->nxdp_metadata)
 #define PWRU_OUTFLAGS_BYTES(c)                                                                   \
 	((PWRU_OUTFLAGS_HAS_EXT(c) ? sizeof(struct pwru_kext) : 0) +                               \
 	 ((c)->output_skb_btf ? PWRU_BTF_TEXT : 0) + ((c)->output_shinfo_btf ? PWRU_BTF_TEXT : 0))
@@ -238,12 +248,12 @@ struct pwru_kext {
 #ifndef __bpf__
 #ifdef __cplusplus
 static_assert(sizeof(struct pwru_kexpr) == 48, "pwru_kexpr layout");
-static_assert(sizeof(struct pwru_outflags_config) == 248, "pwru_outflags_config layout");
+static_assert(sizeof(struct pwru_outflags_config) == 496, "pwru_outflags_config layout");
 static_assert(sizeof(struct pwru_kext) == 104, "pwru_kext layout");
 #endif
 #else
 _Static_assert(sizeof(struct pwru_kexpr) == 48, "pwru_kexpr layout");
-_Static_assert(sizeof(struct pwru_outflags_config) == 248, "pwru_outflags_config layout");
+_Static_assert(sizeof(struct pwru_outflags_config) == 496, "pwru_outflags_config layout");
 _Static_assert(sizeof(struct pwru_kext) == 104, "pwru_kext layout");
 #endif
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Output flags (issue 8), included by pwru.bpf.c after its helpers:
- *   --filter-skb-expr / --output-skb-metadata: skb field paths, resolved by
+ *   --filter-skb-expr / --output-skb-metadata (and their xdp forms,
+ *     --filter-xdp-expr / --output-xdp-metadata): field paths, resolved by
  *     the core against the kernel's BTF into (hop offsets, final offset,
  *     size, bitfield) steps in rodata and walked here by a loop the compiler
  *     unrolls; the steps are rodata constants, so the verifier sees constant
@@ -72,12 +73,12 @@ static __noinline int pwru_pcap_tunnel_l3(const void *buf, __u32 caplen, __u32 w
 	return (int)ret;
 }
 
-/* Evaluates one field path (see struct pwru_kexpr). False when a pointer
+/* Evaluates one field path (see struct pwru_kexpr) from `root` (the
+ * struct sk_buff * or struct xdp_buff * as a number). False when a pointer
  * on the way is NULL or unreadable. */
-static __always_inline bool pwru_expr_value(struct sk_buff *skb, const volatile struct pwru_kexpr *x,
-					    __u64 *out)
+static __always_inline bool pwru_expr_value(__u64 root, const volatile struct pwru_kexpr *x, __u64 *out)
 {
-	__u64 addr = (__u64)skb;
+	__u64 addr = root;
 	__u64 v = 0;
 	__u32 size = x->size;
 
@@ -101,16 +102,14 @@ static __always_inline bool pwru_expr_value(struct sk_buff *skb, const volatile 
 	return true;
 }
 
-/* --filter-skb-expr: false rejects the packet. */
-static __always_inline bool pwru_outflags_filter(struct sk_buff *skb)
+/* `path OP CONSTANT` from `root`: false when it does not hold (or a
+ * pointer on the way is NULL). */
+static __always_inline bool pwru_expr_holds(__u64 root, const volatile struct pwru_kexpr *x)
 {
-	const volatile struct pwru_kexpr *x = &OCFG.skb_expr;
 	__u64 v = 0;
 	__u64 c = x->value;
 
-	if (!OCFG.filter_skb_expr)
-		return true;
-	if (!pwru_expr_value(skb, x, &v))
+	if (!pwru_expr_value(root, x, &v))
 		return false;
 	if (x->is_signed) {
 		/* Sign-extend from the field's width. */
@@ -137,6 +136,22 @@ static __always_inline bool pwru_outflags_filter(struct sk_buff *skb)
 	case PWRU_EXPR_GE: return v >= c;
 	}
 	return false;
+}
+
+/* --filter-skb-expr: false rejects the packet. */
+static __always_inline bool pwru_outflags_filter(struct sk_buff *skb)
+{
+	if (!OCFG.filter_skb_expr)
+		return true;
+	return pwru_expr_holds((__u64)skb, &OCFG.skb_expr);
+}
+
+/* --filter-xdp-expr: false rejects the XDP buffer. */
+static __always_inline bool pwru_outflags_filter_xdp(const void *xdp)
+{
+	if (!OCFG.filter_xdp_expr)
+		return true;
+	return pwru_expr_holds((__u64)xdp, &OCFG.xdp_expr);
 }
 
 /* Copies the linear bytes from head + start into pkt; returns caplen and
@@ -240,7 +255,7 @@ static __always_inline void pwru_outflags_fill(struct sk_buff *skb, __u32 slot, 
 			if (i >= OCFG.nmetadata)
 				break;
 			/* A NULL pointer on the way leaves the value 0. */
-			pwru_expr_value(skb, &OCFG.metadata[i], &x->metadata[i]);
+			pwru_expr_value((__u64)skb, &OCFG.metadata[i], &x->metadata[i]);
 		}
 		x->flags |= PWRU_KEXT_METADATA;
 	}
@@ -283,6 +298,27 @@ static __always_inline void pwru_outflags_fill(struct sk_buff *skb, __u32 slot, 
 
 		x->shinfo_btf_len = bpf_snprintf_btf(text, PWRU_BTF_TEXT, &p, sizeof(p), 0);
 		x->flags |= PWRU_KEXT_SHINFO_BTF;
+	}
+}
+
+/* The output-flags region of an XDP event (handle_xdp): the same layout
+ * as an skb event's, but an XDP buffer has no skb fields, so no skb flag
+ * is set and nothing skb-related is printed for it; the metadata slots
+ * hold the --output-xdp-metadata values. */
+static __always_inline void pwru_outflags_fill_xdp(const void *xdp, struct pwru_kext *x)
+{
+	if (!PWRU_OUTFLAGS_HAS_EXT(&OCFG))
+		return;
+	__builtin_memset(x, 0, sizeof(*x));
+	if (OCFG.nxdp_metadata) {
+#pragma unroll
+		for (int i = 0; i < PWRU_SKB_METADATA_MAX; i++) {
+			if (i >= OCFG.nxdp_metadata)
+				break;
+			/* A NULL pointer on the way leaves the value 0. */
+			pwru_expr_value((__u64)xdp, &OCFG.xdp_metadata[i], &x->metadata[i]);
+		}
+		x->flags |= PWRU_KEXT_METADATA;
 	}
 }
 

@@ -39,7 +39,7 @@ struct Options {
   std::string filter_netns;          // path, NAME or inode:<n> -> plugin "netns"
   std::string filter_ifname;         // interface name -> plugin "ifname"
   std::string filter_skb_expr;       // skb->FIELD OP CONSTANT (core/kernel/skb_expr.h)
-  std::string filter_xdp_expr;       // not available yet
+  std::string filter_xdp_expr;       // xdp->FIELD OP CONSTANT (core/kernel/skb_expr.h)
   std::string filter_tunnel_pcap_l2;  // plugin "pcap", layer tunnel-l2
   std::string filter_tunnel_pcap_l3;  // plugin "pcap", layer tunnel-l3
   // Probes
@@ -72,7 +72,7 @@ struct Options {
   bool output_skb_shared_info = false;           // ... and of its skb_shared_info
   bool output_skb_cb = false;                    // qdisc_skb_cb data
   std::vector<std::string> output_skb_metadata;  // up to 4 skb field paths
-  std::vector<std::string> output_xdp_metadata;  // not available yet
+  std::vector<std::string> output_xdp_metadata;  // up to 4 xdp field paths
   bool output_bpfmap = false;                    // not available yet
   // Sizes pwru's --output-skb buffers only: accepted (and checked) so pwru
   // command lines paste unchanged; it has no effect in this build (the

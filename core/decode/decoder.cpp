@@ -106,13 +106,18 @@ bool Decoder::decode(const void* data, size_t size, EventSlot& slot) {
   return true;
 }
 
-void Decoder::set_outflags(const pwru_outflags_config& ocfg, MetadataSpec metadata) {
+void Decoder::Metadata::set(MetadataSpec s) {
+  spec = std::move(s);
+  expr_ptrs.clear();
+  name_ptrs.clear();
+  for (const auto& e : spec.exprs) expr_ptrs.push_back(e.c_str());
+  for (const auto& n : spec.names) name_ptrs.push_back(n.c_str());
+}
+
+void Decoder::set_outflags(const pwru_outflags_config& ocfg, MetadataSpec metadata, MetadataSpec xdp_metadata) {
   ocfg_ = ocfg;
-  metadata_ = std::move(metadata);
-  metadata_expr_ptrs_.clear();
-  metadata_name_ptrs_.clear();
-  for (const auto& e : metadata_.exprs) metadata_expr_ptrs_.push_back(e.c_str());
-  for (const auto& n : metadata_.names) metadata_name_ptrs_.push_back(n.c_str());
+  metadata_.set(std::move(metadata));
+  xdp_metadata_.set(std::move(xdp_metadata));
 }
 
 namespace {
@@ -131,9 +136,9 @@ void Decoder::decode_outflags(const uint8_t* rec, size_t size, EventSlot& slot) 
   if (!PWRU_OUTFLAGS_HAS_EXT(&ocfg_)) return;
   const size_t ext_at = sizeof(pwru_kevent) + ext_offset();
   if (size < ext_at + PWRU_OUTFLAGS_BYTES(&ocfg_)) {
-    // An XDP record has no output-flags region (an xdp_buff has no skb to
-    // take the cb words, metadata or tunnel from): not malformed.
-    if (slot.ev.probe_kind != PWRU_PROBE_XDP) ++malformed_;
+    // Every record has the region, XDP ones too (handle_xdp reserves the
+    // same layout, with no skb fields set): a short one is malformed.
+    ++malformed_;
     return;
   }
   pwru_kext x;
@@ -143,17 +148,22 @@ void Decoder::decode_outflags(const uint8_t* rec, size_t size, EventSlot& slot) 
     ev.flags |= PWRU_EV_SKB_CB;
     std::memcpy(ev.skb_cb, x.cb, sizeof(ev.skb_cb));
   }
-  if ((x.flags & PWRU_KEXT_METADATA) && ocfg_.nmetadata <= PWRU_SKB_METADATA_MAX &&
-      metadata_name_ptrs_.size() == ocfg_.nmetadata) {
+  // The metadata slots hold the xdp expressions' values in XDP events
+  // (handle_xdp), the skb ones' in every other event.
+  const bool xdp = ev.probe_kind == PWRU_PROBE_XDP;
+  const Metadata& md = xdp ? xdp_metadata_ : metadata_;
+  const size_t nmd = xdp ? ocfg_.nxdp_metadata : ocfg_.nmetadata;
+  if ((x.flags & PWRU_KEXT_METADATA) && nmd <= PWRU_SKB_METADATA_MAX && md.name_ptrs.size() == nmd &&
+      md.expr_ptrs.size() == nmd) {
     ev.flags |= PWRU_EV_SKB_METADATA;
-    ev.nskb_metadata = ocfg_.nmetadata;
-    for (size_t i = 0; i < ocfg_.nmetadata; ++i) {
+    ev.nskb_metadata = static_cast<uint32_t>(nmd);
+    for (size_t i = 0; i < nmd; ++i) {
       slot.metadata_raw[i] = x.metadata[i];
-      slot.metadata_text[i] = metadata_.format ? metadata_.format(i, x.metadata[i]) : std::to_string(x.metadata[i]);
+      slot.metadata_text[i] = md.spec.format ? md.spec.format(i, x.metadata[i]) : std::to_string(x.metadata[i]);
       slot.metadata_text_ptrs[i] = slot.metadata_text[i].c_str();
     }
-    ev.skb_metadata_exprs = metadata_expr_ptrs_.data();
-    ev.skb_metadata_names = metadata_name_ptrs_.data();
+    ev.skb_metadata_exprs = md.expr_ptrs.data();
+    ev.skb_metadata_names = md.name_ptrs.data();
     ev.skb_metadata_raw = slot.metadata_raw;
     ev.skb_metadata_text = slot.metadata_text_ptrs;
   }

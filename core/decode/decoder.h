@@ -39,8 +39,9 @@ struct EventSlot {
   char shinfo_btf[PWRU_BTF_TEXT];
 };
 
-// The --output-skb-metadata expressions as the kernel program evaluates
-// them, in order; format(i, raw) gives value i's text.
+// The --output-skb-metadata (or --output-xdp-metadata) expressions as the
+// kernel program evaluates them, in order; format(i, raw) gives value i's
+// text.
 struct MetadataSpec {
   std::vector<std::string> exprs;  // "skb->mark"
   std::vector<std::string> names;  // "mark"
@@ -70,7 +71,9 @@ class Decoder {
   }
   // The output-flags regions after the packet and stack regions, as the
   // kernel program was loaded (pwru_outflags_config; pwru_event.h).
-  void set_outflags(const pwru_outflags_config& ocfg, MetadataSpec metadata);
+  // `metadata` names the skb events' metadata values, `xdp_metadata` the
+  // XDP events' (PWRU_PROBE_XDP probes; same event fields).
+  void set_outflags(const pwru_outflags_config& ocfg, MetadataSpec metadata, MetadataSpec xdp_metadata = {});
   // Fill pwru_event_v1.netns_name from /run/netns (--output-netns-names).
   void enable_netns_names(std::string dir = "/run/netns") { netns_names_.emplace(std::move(dir)); }
 
@@ -88,9 +91,15 @@ class Decoder {
   size_t ext_offset() const { return stack_offset() + (stack_region_ ? PWRU_STACK_BYTES : 0); }
   void decode_outflags(const uint8_t* rec, size_t size, EventSlot& slot);
   pwru_outflags_config ocfg_{};
-  MetadataSpec metadata_;
-  std::vector<const char*> metadata_expr_ptrs_;
-  std::vector<const char*> metadata_name_ptrs_;
+  // One MetadataSpec with the C string arrays the event points to.
+  struct Metadata {
+    MetadataSpec spec;
+    std::vector<const char*> expr_ptrs;
+    std::vector<const char*> name_ptrs;
+    void set(MetadataSpec s);
+  };
+  Metadata metadata_;
+  Metadata xdp_metadata_;
   uint64_t malformed_ = 0;
 };
 

@@ -112,14 +112,16 @@ std::optional<Found> find_member(const struct btf* b, const btf_type* st, const 
 }
 
 // Parses the path at the lexer's position and resolves it.
-SkbExpr resolve_path(const KernelBtf& kb, Lexer& lx) {
+SkbExpr resolve_path(const KernelBtf& kb, Lexer& lx, const ExprRoot& r) {
   const struct btf* b = kb.raw();
   SkbExpr e;
   const size_t start = lx.i;
   const std::string root = lx.ident();
-  if (root != "skb") throw Error("must start with skb (the struct sk_buff *), e.g. skb->mark");
-  const int skb_id = btf__find_by_name_kind(b, "sk_buff", BTF_KIND_STRUCT);
-  if (skb_id <= 0) throw Error("the kernel's BTF has no struct sk_buff");
+  const std::string rname = r.name;
+  if (root != rname)
+    throw Error(fmt::format("must start with {} (the struct {} *), e.g. {}->{}", r.name, r.type, r.name, r.example));
+  const int skb_id = btf__find_by_name_kind(b, r.type, BTF_KIND_STRUCT);
+  if (skb_id <= 0) throw Error(fmt::format("the kernel's BTF has no struct {}", r.type));
 
   // State: addr holds a pointer to `pointee` (a struct) after the hops;
   // `cur` is the member at addr + bit_off/8 (0 = the root pointer itself).
@@ -127,7 +129,7 @@ SkbExpr resolve_path(const KernelBtf& kb, Lexer& lx) {
   uint32_t cur = 0;        // type of the current member (0: at the root pointer)
   uint64_t bit_off = 0;
   uint32_t bitfield = 0;
-  std::string prev = "skb";
+  std::string prev = rname;
   bool any = false;
   while (true) {
     const size_t at = lx.i;
@@ -141,7 +143,7 @@ SkbExpr resolve_path(const KernelBtf& kb, Lexer& lx) {
     if (name.empty()) throw Error("expected a field name after '" + std::string(arrow ? "->" : ".") + "'");
     const btf_type* st = nullptr;
     if (cur == 0) {
-      if (dot) throw Error("skb is a pointer: use skb->" + name);
+      if (dot) throw Error(rname + " is a pointer: use " + rname + "->" + name);
       st = btf__type_by_id(b, skb_id);
     } else {
       uint32_t id = 0;
@@ -216,7 +218,7 @@ SkbExpr resolve_path(const KernelBtf& kb, Lexer& lx) {
       e.last = prev;
     }
   }
-  if (!any) throw Error("expected a field, e.g. skb->mark");
+  if (!any) throw Error(fmt::format("expected a field, e.g. {}->{}", r.name, r.example));
   e.path = lx.s.substr(start, lx.i - start);
   // Trim the path's surrounding spaces.
   while (!e.path.empty() && std::isspace(static_cast<unsigned char>(e.path.back()))) e.path.pop_back();
@@ -266,18 +268,18 @@ std::optional<uint64_t> enum_value(const struct btf* b, const btf_type* t, const
 
 }  // namespace
 
-SkbExpr parse_skb_field(const KernelBtf& btf, const std::string& expr) {
+SkbExpr parse_field(const KernelBtf& btf, const std::string& expr, const ExprRoot& root) {
   Lexer lx{expr};
-  SkbExpr e = resolve_path(btf, lx);
+  SkbExpr e = resolve_path(btf, lx, root);
   if (!lx.done()) throw Error("unexpected '" + expr.substr(lx.i) + "' after the field");
   e.text = expr;
   return e;
 }
 
-SkbExpr parse_skb_filter(const KernelBtf& btf, const std::string& expr) {
+SkbExpr parse_filter(const KernelBtf& btf, const std::string& expr, const ExprRoot& root) {
   const struct btf* b = btf.raw();
   Lexer lx{expr};
-  SkbExpr e = resolve_path(btf, lx);
+  SkbExpr e = resolve_path(btf, lx, root);
   e.text = expr;
   static constexpr std::pair<std::string_view, uint8_t> kOps[] = {
       {"==", PWRU_EXPR_EQ}, {"!=", PWRU_EXPR_NE}, {"<=", PWRU_EXPR_LE}, {">=", PWRU_EXPR_GE},

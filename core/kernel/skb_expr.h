@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// skb field expressions (--output-skb-metadata, --filter-skb-expr),
-// resolved against the kernel's BTF into the steps the kernel program walks
+// skb and XDP field expressions (--output-skb-metadata, --filter-skb-expr,
+// --output-xdp-metadata, --filter-xdp-expr), resolved against the kernel's BTF into the steps the kernel program walks
 // (struct pwru_kexpr, bpf/pwru_event.h), and the printing of their values.
 //
-// Grammar (cilium/pwru's): a path `skb->a->b.c` of member names, `->`
+// Grammar (cilium/pwru's): a path `skb->a->b.c` (or `xdp->a->b.c`, from a
+// struct xdp_buff *) of member names, `->`
 // through a pointer and `.` into an embedded struct or union; members of
 // anonymous structs and unions are found by name, as C finds them; `[n]`
 // after a field (decimal or 0x hex) takes an element of an array
@@ -23,6 +24,17 @@
 
 namespace pwru::kernel {
 
+// The root of an expression: its name in the text and the struct its
+// pointer points to (cilium/pwru: skb is a struct sk_buff *, xdp a struct
+// xdp_buff *).
+struct ExprRoot {
+  const char* name;     // "skb"
+  const char* type;     // "sk_buff"
+  const char* example;  // "mark": a field named in error messages
+};
+inline constexpr ExprRoot kSkbRoot{"skb", "sk_buff", "mark"};
+inline constexpr ExprRoot kXdpRoot{"xdp", "xdp_buff", "frame_sz"};
+
 struct SkbExpr {
   std::string text;     // the expression as given
   std::string path;     // the field path ("skb->dev->ifindex")
@@ -31,12 +43,22 @@ struct SkbExpr {
   pwru_kexpr k{};       // steps (and op/value for a filter)
 };
 
-// A field path (--output-skb-metadata). Throws pwru::Error with a reason
-// that names the bad part (the caller adds the flag and the expression).
-SkbExpr parse_skb_field(const KernelBtf& btf, const std::string& expr);
+// A field path from `root` (--output-skb-metadata, --output-xdp-metadata).
+// Throws pwru::Error with a reason that names the bad part (the caller
+// adds the flag and the expression).
+SkbExpr parse_field(const KernelBtf& btf, const std::string& expr, const ExprRoot& root);
 
-// `path OP CONSTANT` (--filter-skb-expr). Throws pwru::Error.
-SkbExpr parse_skb_filter(const KernelBtf& btf, const std::string& expr);
+// `path OP CONSTANT` from `root` (--filter-skb-expr, --filter-xdp-expr).
+// Throws pwru::Error.
+SkbExpr parse_filter(const KernelBtf& btf, const std::string& expr, const ExprRoot& root);
+
+// The skb forms (root skb).
+inline SkbExpr parse_skb_field(const KernelBtf& btf, const std::string& expr) {
+  return parse_field(btf, expr, kSkbRoot);
+}
+inline SkbExpr parse_skb_filter(const KernelBtf& btf, const std::string& expr) {
+  return parse_filter(btf, expr, kSkbRoot);
+}
 
 // The value of a field as cilium/pwru prints it (mybtf.DumpData of the
 // field's BTF type over its 8 bytes, little endian): decimal integers,

@@ -560,6 +560,7 @@ int run(const config::Options& opts) {
   // anything is loaded or attached.
   pwru_outflags_config ocfg{};
   std::vector<kernel::SkbExpr> metadata;
+  std::vector<kernel::SkbExpr> xdp_metadata;
   {
     const bool want_skb_cb = any_sink_key(opts, "output-skb-cb", opts.output_skb_cb);
     const bool want_tunnel = any_sink_key(opts, "output-tunnel", opts.output_tunnel);
@@ -597,6 +598,34 @@ int run(const config::Options& opts) {
         throw UsageError("invalid --filter-skb-expr '" + opts.filter_skb_expr + "': " + e.what());
       }
       ocfg.filter_skb_expr = 1;
+    }
+    // The xdp forms: from struct xdp_buff, applied to the XDP events of
+    // --filter-trace-xdp only (without it they have nothing to act on, as
+    // in cilium/pwru).
+    if (opts.output_xdp_metadata.size() > PWRU_SKB_METADATA_MAX)
+      throw UsageError("invalid --output-xdp-metadata '" + opts.output_xdp_metadata[PWRU_SKB_METADATA_MAX] +
+                       "': at most " + std::to_string(PWRU_SKB_METADATA_MAX) + " expressions");
+    for (const auto& x : opts.output_xdp_metadata) {
+      if (x.empty()) continue;
+      try {
+        xdp_metadata.push_back(kernel::parse_field(*btf, x, kernel::kXdpRoot));
+      } catch (const UsageError&) {
+        throw;
+      } catch (const Error& e) {
+        throw UsageError("invalid --output-xdp-metadata '" + x + "': " + e.what());
+      }
+    }
+    ocfg.nxdp_metadata = static_cast<uint8_t>(xdp_metadata.size());
+    for (size_t i = 0; i < xdp_metadata.size(); ++i) ocfg.xdp_metadata[i] = xdp_metadata[i].k;
+    if (!opts.filter_xdp_expr.empty()) {
+      try {
+        ocfg.xdp_expr = kernel::parse_filter(*btf, opts.filter_xdp_expr, kernel::kXdpRoot).k;
+      } catch (const UsageError&) {
+        throw;
+      } catch (const Error& e) {
+        throw UsageError("invalid --filter-xdp-expr '" + opts.filter_xdp_expr + "': " + e.what());
+      }
+      ocfg.filter_xdp_expr = 1;
     }
     ocfg.filter_tunnel = plan.tunnel_l2 || plan.tunnel_l3;
   }
@@ -780,16 +809,19 @@ int run(const config::Options& opts) {
     decoder.enable_symbols(std::make_shared<const kernel::Kallsyms>(kernel::Kallsyms::load()));
   decoder.set_record_regions(po.cfg.output_packet != 0, po.cfg.output_stack != 0);
   {
-    decode::MetadataSpec ms;
-    for (const auto& m : metadata) {
-      ms.exprs.push_back(m.path);
-      ms.names.push_back(m.last);
-    }
-    std::vector<uint32_t> types;
-    for (const auto& m : metadata) types.push_back(m.type_id);
     const kernel::KernelBtf* kb = btf.get();
-    ms.format = [kb, types](size_t i, uint64_t raw) { return kernel::format_skb_value(*kb, types.at(i), raw); };
-    decoder.set_outflags(ocfg, std::move(ms));
+    auto spec = [kb](const std::vector<kernel::SkbExpr>& exprs) {
+      decode::MetadataSpec ms;
+      std::vector<uint32_t> types;
+      for (const auto& m : exprs) {
+        ms.exprs.push_back(m.path);
+        ms.names.push_back(m.last);
+        types.push_back(m.type_id);
+      }
+      ms.format = [kb, types](size_t i, uint64_t raw) { return kernel::format_skb_value(*kb, types.at(i), raw); };
+      return ms;
+    };
+    decoder.set_outflags(ocfg, spec(metadata), spec(xdp_metadata));
   }
   probe_abi.resize(probes.size());
   for (size_t i = 0; i < probe_abi.size(); ++i) {

@@ -186,9 +186,6 @@ run_case config-track-key "$cfg/track-key.toml:3:1: track.skb-by-stack" -- --con
 for f in --filter-track-bpf-helpers --output-bpfmap; do
 	run_case "not-yet${f}" "$f: not available in this build yet" -- "$f" 'tcp port 8080'
 done
-for f in --filter-xdp-expr=xdp-\>data --output-xdp-metadata=xdp-\>data; do
-	run_case "not-yet${f%%=*}" "${f%%=*}: not available in this build yet" -- "$f"
-done
 
 # --filter-trace-tc/-xdp need fentry programs on BPF programs. A kernel that refuses them
 # (this host's sandbox: loading an fentry program gives EPERM) is told before anything is
@@ -226,6 +223,17 @@ run_case skb-metadata-too-large "field 'cb' (char[48], 48 bytes) is too large, m
 run_case skb-metadata-too-many "at most 4 expressions" \
 	-- --output-skb-metadata 'skb->mark,skb->len,skb->hash,skb->priority,skb->protocol'
 run_case skb-metadata-trailing "unexpected '+ 1' after the field" -- --output-skb-metadata 'skb->mark + 1'
+# The xdp forms (struct xdp_buff): the same checks, naming their own flag.
+run_case xdp-expr-unknown-field "invalid --filter-xdp-expr 'xdp->nosuch == 1': no field 'nosuch' in struct xdp_buff" \
+	-- --filter-xdp-expr 'xdp->nosuch == 1' 'tcp port 8080'
+run_case xdp-expr-not-xdp "invalid --filter-xdp-expr 'skb->mark == 1': must start with xdp" \
+	-- --filter-xdp-expr 'skb->mark == 1'
+run_case xdp-expr-bad-constant "invalid --filter-xdp-expr 'xdp->rxq->dev->ifindex == 0xzz': '0xzz'" \
+	-- --filter-xdp-expr 'xdp->rxq->dev->ifindex == 0xzz'
+run_case xdp-metadata-unknown "invalid --output-xdp-metadata 'xdp->rxq->nosuch': no field 'nosuch' in struct xdp_rxq_info" \
+	-- --output-xdp-metadata 'xdp->rxq->nosuch'
+run_case xdp-metadata-too-many "invalid --output-xdp-metadata 'xdp->data_meta': at most 4 expressions" \
+	-- --output-xdp-metadata 'xdp->data,xdp->data_end,xdp->frame_sz,xdp->flags,xdp->data_meta'
 run_case tunnel-l3-bad "invalid tunnel-l3 pcap filter expression 'no such thing'" \
 	-- --filter-tunnel-pcap-l3 'no such thing'
 run_case tunnel-l2-bad "'ether hust 1'" -- --filter-tunnel-pcap-l2 'ether hust 1'

@@ -127,9 +127,9 @@ TEST(Decoder, RejectsMalformedRecords) {
 
 // With an output flag that has a per-record region (here the cb words), an
 // skb record carries it after the core's; a record that lacks it is counted
-// as malformed, except an XDP record, which never has one (an xdp_buff has
-// no skb): --filter-trace-tc (which turns the cb column on) with
-// --filter-trace-xdp must not report its XDP events as malformed.
+// as malformed. An XDP record carries the region too, with no cb in it
+// (--filter-trace-tc turns the cb column on; with --filter-trace-xdp its
+// XDP events must decode cleanly).
 TEST(Decoder, OutflagsRegionAndXdpRecords) {
   const std::vector<Probe> p = {Probe{"net_dev_queue", PWRU_PROBE_TRACEPOINT, 0, 1, 0},
                                 Probe{"bpf_prog_0123456789abcdef_x[bpf]", PWRU_PROBE_XDP, 0, 1, 0}};
@@ -158,10 +158,80 @@ TEST(Decoder, OutflagsRegionAndXdpRecords) {
   EXPECT_FALSE(slot.ev.flags & PWRU_EV_SKB_CB);
   EXPECT_EQ(dec.malformed(), 1u);
 
-  // An XDP record: no region, no cb, not malformed.
+  // An XDP record: the region with no cb flag (handle_xdp zeroes it).
   k.probe_id = 1;
-  ASSERT_TRUE(dec.decode(&k, sizeof(k), slot));
+  std::vector<uint8_t> xbuf(sizeof(k) + PWRU_OUTFLAGS_BYTES(&ocfg), 0);
+  std::memcpy(xbuf.data(), &k, sizeof(k));
+  ASSERT_TRUE(dec.decode(xbuf.data(), xbuf.size(), slot));
   EXPECT_EQ(slot.ev.probe_kind, static_cast<uint32_t>(PWRU_PROBE_XDP));
   EXPECT_FALSE(slot.ev.flags & PWRU_EV_SKB_CB);
+  EXPECT_EQ(dec.malformed(), 1u);
+}
+
+// The output-flags region: skb events carry the --output-skb-metadata
+// values, XDP events (PWRU_PROBE_XDP) the --output-xdp-metadata ones in the
+// same slots, with no skb cb; both records have the same size.
+TEST(Decoder, XdpEventsCarryTheXdpMetadata) {
+  std::vector<Probe> p = {Probe{"kfree_skb", PWRU_PROBE_TRACEPOINT, 0, 1, 0},
+                          Probe{"bpf_prog_0123456789abcdef_f[bpf]", PWRU_PROBE_XDP, 0, 1, 0}};
+  Decoder dec(p, {}, 0);
+  pwru_outflags_config ocfg{};
+  ocfg.output_skb_cb = 1;
+  ocfg.nmetadata = 1;
+  ocfg.nxdp_metadata = 2;
+  pwru::decode::MetadataSpec skb_md{{"skb->mark"}, {"mark"}, [](size_t i, uint64_t v) {
+                                      return "s" + std::to_string(i) + ":" + std::to_string(v);
+                                    }};
+  pwru::decode::MetadataSpec xdp_md{{"xdp->rxq->dev->ifindex", "xdp->frame_sz"},
+                                    {"ifindex", "frame_sz"},
+                                    [](size_t i, uint64_t v) { return "x" + std::to_string(i) + ":" + std::to_string(v); }};
+  dec.set_outflags(ocfg, std::move(skb_md), std::move(xdp_md));
+  const size_t size = sizeof(pwru_kevent) + PWRU_OUTFLAGS_BYTES(&ocfg);
+  ASSERT_EQ(size, sizeof(pwru_kevent) + sizeof(pwru_kext));
+
+  auto rec = [&](uint32_t probe_id, const pwru_kext& x) {
+    std::vector<uint8_t> buf(size, 0);
+    pwru_kevent k = record();
+    k.probe_id = probe_id;
+    std::memcpy(buf.data(), &k, sizeof(k));
+    std::memcpy(buf.data() + sizeof(k), &x, sizeof(x));
+    return buf;
+  };
+  pwru_kext sx{};
+  sx.flags = PWRU_KEXT_CB | PWRU_KEXT_METADATA;
+  sx.cb[0] = 7;
+  sx.metadata[0] = 42;
+  pwru_kext xx{};
+  xx.flags = PWRU_KEXT_METADATA;
+  xx.metadata[0] = 3;
+  xx.metadata[1] = 4096;
+
+  EventSlot slot;
+  auto sb = rec(0, sx);
+  ASSERT_TRUE(dec.decode(sb.data(), sb.size(), slot));
+  ASSERT_TRUE(slot.ev.flags & PWRU_EV_SKB_CB);
+  EXPECT_EQ(slot.ev.skb_cb[0], 7u);
+  ASSERT_TRUE(slot.ev.flags & PWRU_EV_SKB_METADATA);
+  ASSERT_EQ(slot.ev.nskb_metadata, 1u);
+  EXPECT_STREQ(slot.ev.skb_metadata_exprs[0], "skb->mark");
+  EXPECT_STREQ(slot.ev.skb_metadata_names[0], "mark");
+  EXPECT_STREQ(slot.ev.skb_metadata_text[0], "s0:42");
+
+  auto xb = rec(1, xx);
+  ASSERT_TRUE(dec.decode(xb.data(), xb.size(), slot));
+  EXPECT_FALSE(slot.ev.flags & PWRU_EV_SKB_CB);
+  ASSERT_TRUE(slot.ev.flags & PWRU_EV_SKB_METADATA);
+  ASSERT_EQ(slot.ev.nskb_metadata, 2u);
+  EXPECT_STREQ(slot.ev.skb_metadata_exprs[0], "xdp->rxq->dev->ifindex");
+  EXPECT_STREQ(slot.ev.skb_metadata_names[1], "frame_sz");
+  EXPECT_EQ(slot.ev.skb_metadata_raw[1], 4096u);
+  EXPECT_STREQ(slot.ev.skb_metadata_text[0], "x0:3");
+  EXPECT_STREQ(slot.ev.skb_metadata_text[1], "x1:4096");
+  EXPECT_EQ(dec.malformed(), 0u);
+
+  // A record without the region (what handle_xdp used to submit) is
+  // counted as malformed and shows no output-flag data.
+  ASSERT_TRUE(dec.decode(xb.data(), sizeof(pwru_kevent), slot));
+  EXPECT_FALSE(slot.ev.flags & PWRU_EV_SKB_METADATA);
   EXPECT_EQ(dec.malformed(), 1u);
 }

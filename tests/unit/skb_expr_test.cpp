@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// skb field expressions (--output-skb-metadata, --filter-skb-expr) against
+// skb and xdp field expressions (--output-skb-metadata, --filter-skb-expr,
+// --output-xdp-metadata, --filter-xdp-expr) against
 // the running kernel's real BTF (/sys/kernel/btf/vmlinux).
 #include <gtest/gtest.h>
 
@@ -251,4 +252,103 @@ TEST(SkbExprHelpers, SnprintfBtfIsInThisKernel) {
   EXPECT_TRUE(has_bpf_helper(kbtf(), "snprintf_btf"));
   EXPECT_TRUE(has_bpf_helper(kbtf(), "probe_read_kernel"));
   EXPECT_FALSE(has_bpf_helper(kbtf(), "no_such_helper"));
+}
+
+// The xdp forms (--output-xdp-metadata, --filter-xdp-expr): the same
+// grammar from a struct xdp_buff *.
+namespace {
+// The byte offset of member `m` in type `t` (members of anonymous structs
+// and unions included, as C finds them), or ~0u.
+uint32_t member_off_in(const struct btf* b, const btf_type* t, const std::string& m) {
+  const btf_member* mm = btf_members(t);
+  for (int i = 0; i < btf_vlen(t); ++i) {
+    const uint32_t off = btf_member_bit_offset(t, i) / 8;
+    const char* n = btf__name_by_offset(b, mm[i].name_off);
+    if (n != nullptr && *n != '\0') {
+      if (m == n) return off;
+      continue;
+    }
+    const btf_type* inner = btf__type_by_id(b, mm[i].type);
+    if (inner != nullptr && (btf_is_struct(inner) || btf_is_union(inner))) {
+      const uint32_t o = member_off_in(b, inner, m);
+      if (o != ~0u) return off + o;
+    }
+  }
+  return ~0u;
+}
+
+// The byte offset of member `m` of struct `s` in the kernel's BTF.
+uint32_t member_off(const char* s, const char* m) {
+  const struct btf* b = kbtf().raw();
+  const int id = btf__find_by_name_kind(b, s, BTF_KIND_STRUCT);
+  if (id <= 0) return ~0u;
+  return member_off_in(b, btf__type_by_id(b, id), m);
+}
+}  // namespace
+
+TEST(XdpExpr, PathsFromXdpBuff) {
+  using pwru::kernel::kXdpRoot;
+  using pwru::kernel::parse_field;
+  SkbExpr fs = parse_field(kbtf(), "xdp->frame_sz", kXdpRoot);
+  EXPECT_EQ(fs.k.nhops, 0);
+  EXPECT_EQ(fs.k.off, member_off("xdp_buff", "frame_sz"));
+  EXPECT_EQ(fs.k.size, 4);
+  EXPECT_EQ(fs.last, "frame_sz");
+  EXPECT_EQ(fs.path, "xdp->frame_sz");
+
+  SkbExpr ifx = parse_field(kbtf(), "xdp->rxq->dev->ifindex", kXdpRoot);
+  ASSERT_EQ(ifx.k.nhops, 2);
+  EXPECT_EQ(ifx.k.hop[0], member_off("xdp_buff", "rxq"));
+  EXPECT_EQ(ifx.k.hop[1], member_off("xdp_rxq_info", "dev"));
+  EXPECT_EQ(ifx.k.off, member_off("net_device", "ifindex"));
+  EXPECT_EQ(ifx.k.size, 4);
+  EXPECT_EQ(ifx.k.is_signed, 1);  // int ifindex
+  EXPECT_EQ(ifx.last, "ifindex");
+  // The same net_device field as from the skb side.
+  EXPECT_EQ(ifx.k.off, parse_skb_field(kbtf(), "skb->dev->ifindex").k.off);
+  EXPECT_EQ(format_skb_value(kbtf(), ifx.type_id, 3), "3");
+
+  SkbExpr q = parse_field(kbtf(), "xdp->rxq->queue_index", kXdpRoot);
+  EXPECT_EQ(q.k.nhops, 1);
+  EXPECT_EQ(q.k.off, member_off("xdp_rxq_info", "queue_index"));
+  // A pointer prints as one.
+  SkbExpr data = parse_field(kbtf(), "xdp->data", kXdpRoot);
+  EXPECT_EQ(data.k.size, 8);
+  EXPECT_EQ(format_skb_value(kbtf(), data.type_id, 0xffff888100a00000ull), "0xffff888100a00000");
+}
+
+TEST(XdpExpr, FilterOperatorsAndConstants) {
+  using pwru::kernel::kXdpRoot;
+  using pwru::kernel::parse_filter;
+  SkbExpr e = parse_filter(kbtf(), "xdp->rxq->dev->ifindex == 3", kXdpRoot);
+  EXPECT_EQ(e.k.op, PWRU_EXPR_EQ);
+  EXPECT_EQ(e.k.value, 3u);
+  EXPECT_EQ(e.k.nhops, 2);
+  SkbExpr ne = parse_filter(kbtf(), "xdp->rxq->dev->ifindex != 0x10", kXdpRoot);
+  EXPECT_EQ(ne.k.op, PWRU_EXPR_NE);
+  EXPECT_EQ(ne.k.value, 16u);
+  SkbExpr neg = parse_filter(kbtf(), "xdp->rxq->dev->ifindex > -1", kXdpRoot);
+  EXPECT_EQ(neg.k.value, ~uint64_t{0});
+  EXPECT_EQ(parse_filter(kbtf(), "xdp->frame_sz >= 4096", kXdpRoot).k.op, PWRU_EXPR_GE);
+}
+
+TEST(XdpExpr, ErrorsNameTheBadPart) {
+  using pwru::kernel::kXdpRoot;
+  using pwru::kernel::parse_field;
+  using pwru::kernel::parse_filter;
+  EXPECT_EQ(error_of([] { parse_field(kbtf(), "skb->mark", kXdpRoot); }),
+            "must start with xdp (the struct xdp_buff *), e.g. xdp->frame_sz");
+  EXPECT_EQ(error_of([] { parse_field(kbtf(), "xdp->nosuch", kXdpRoot); }), "no field 'nosuch' in struct xdp_buff");
+  EXPECT_EQ(error_of([] { parse_field(kbtf(), "xdp->rxq->nosuch", kXdpRoot); }),
+            "no field 'nosuch' in struct xdp_rxq_info");
+  EXPECT_EQ(error_of([] { parse_field(kbtf(), "xdp.frame_sz", kXdpRoot); }), "xdp is a pointer: use xdp->frame_sz");
+  EXPECT_EQ(error_of([] { parse_field(kbtf(), "xdp->rxq.dev", kXdpRoot); }), "'rxq' is a pointer: use '->'");
+  EXPECT_EQ(error_of([] { parse_field(kbtf(), "xdp", kXdpRoot); }), "expected a field, e.g. xdp->frame_sz");
+  EXPECT_EQ(error_of([] { parse_field(kbtf(), "xdp->rxq->dev->name", kXdpRoot); }),
+            "field 'name' (char[16], 16 bytes) is too large, max 8 bytes");
+  EXPECT_EQ(error_of([] { parse_filter(kbtf(), "xdp->frame_sz == -1", kXdpRoot); }),
+            "'-1' is negative but field 'frame_sz' is unsigned");
+  EXPECT_EQ(error_of([] { parse_filter(kbtf(), "xdp->frame_sz", kXdpRoot); }).rfind("expected a comparison", 0), 0u);
+  // And the skb root still refuses xdp.
+  EXPECT_EQ(error_of([] { parse_skb_filter(kbtf(), "xdp->frame_sz == 1"); }).rfind("must start with skb", 0), 0u);
 }
