@@ -105,7 +105,8 @@ const OptionSpec kOptionTable[] = {
      .value_name = "FUNCS", .check = check_func_name},
     {.flag = "--filter-track-bpf-helpers", .table = "probe", .key = "track-bpf-helpers",
      .field = &Options::filter_track_bpf_helpers, .group = kProbes,
-     .help = "also trace the BPF helpers and kfuncs loaded BPF programs call", .availability = kNotYet},
+     .help = "also trace the BPF helpers, kfuncs and map operations the loaded BPF programs call, for the skb "
+             "traced last on the same stack (kprobe backends; implies --filter-track-skb-by-stackid)"},
     {.flag = "--filter-trace-tc", .table = "probe", .key = "trace-tc", .field = &Options::filter_trace_tc,
      .group = kProbes, .help = "also trace the tc BPF programs loaded now (fentry; those with BTF)"},
     {.flag = "--filter-trace-xdp", .table = "probe", .key = "trace-xdp", .field = &Options::filter_trace_xdp,

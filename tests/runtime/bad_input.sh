@@ -164,6 +164,9 @@ run_case plugin-doc-bad-kind "'sunk'" -- --plugin-doc sunk:text
 # Skb tracking: --filter-non-skb-funcs traces functions, which only the kprobe backends can.
 run_case non-skb-funcs-tracepoint '--filter-non-skb-funcs fib_table_lookup: needs a kprobe backend' -- \
 	--backend tracepoint --filter-non-skb-funcs fib_table_lookup 'tcp port 8080'
+# --filter-track-bpf-helpers adds the functions BPF programs call to the non-skb ones.
+run_case track-bpf-helpers-tracepoint '--filter-track-bpf-helpers: needs a kprobe backend' -- \
+	--backend tracepoint --filter-track-bpf-helpers 'tcp port 8080'
 if have_kprobe; then
 	rt_log "skip non-skb-funcs-auto: this kernel has kprobes (auto picks a kprobe backend)"
 	run_case non-skb-funcs-unknown "'pwru_no_such_function'" -- --filter-non-skb-funcs pwru_no_such_function \
@@ -171,6 +174,8 @@ if have_kprobe; then
 else
 	run_case non-skb-funcs-auto 're:fib_table_lookup: needs a kprobe backend .*auto-detection is using the tracepoint backend' \
 		-- --filter-non-skb-funcs fib_table_lookup 'tcp port 8080'
+	run_case track-bpf-helpers-auto 're:^--filter-track-bpf-helpers: needs a kprobe backend .*auto-detection is using the tracepoint backend' \
+		-- --filter-track-bpf-helpers 'tcp port 8080'
 fi
 run_case non-skb-funcs-bad-name "'ip_rcv/2'" -- --filter-non-skb-funcs fib_table_lookup,ip_rcv/2
 run_case track-skb-not-a-bool "re:--filter-track-skb.*maybe" -- --filter-track-skb=maybe
@@ -183,7 +188,7 @@ run_case config-track-key "$cfg/track-key.toml:3:1: track.skb-by-stack" -- --con
 
 # cilium/pwru flags whose features are not in this build: accepted by the parser, then
 # refused with one line (never silently ignored).
-for f in --filter-track-bpf-helpers --output-bpfmap; do
+for f in --output-bpfmap; do
 	run_case "not-yet${f}" "$f: not available in this build yet" -- "$f" 'tcp port 8080'
 done
 for f in --filter-xdp-expr=xdp-\>data --output-xdp-metadata=xdp-\>data; do
