@@ -17,6 +17,7 @@
 
 #include "bpf/core_program.h"
 #include "kernel/raw_tp.h"
+#include "pwru_event.h"
 #include "util/error.h"
 
 namespace pwru::attach {
@@ -263,6 +264,20 @@ std::vector<Probe> resolve_non_skb_funcs(const std::vector<std::string>& names, 
     }
   }
   return out;
+}
+
+void mark_bpfmap_probes(std::vector<Probe>& probes, const std::function<int(const std::string&)>& op_of) {
+  std::vector<Probe> returns;
+  for (auto& p : probes) {
+    if (p.skb_pos != 0) continue;
+    p.bpfmap_op = op_of(p.kernel_name.empty() ? p.name : p.kernel_name);
+    if (p.bpfmap_op == PWRU_BPFMAP_OP_LOOKUP || p.bpfmap_op == PWRU_BPFMAP_OP_LOOKUP_HTAB) {
+      Probe r = p;
+      r.retprobe = true;
+      returns.push_back(std::move(r));
+    }
+  }
+  for (auto& r : returns) probes.push_back(std::move(r));
 }
 
 }  // namespace pwru::attach

@@ -117,4 +117,9 @@ std::vector<Probe> resolve_non_skb_funcs(const std::vector<std::string>& names, 
                                          const kernel::Kallsyms& syms, const std::vector<Probe>& traced,
                                          bool multi);
 
+// --output-bpfmap: gives each function without an skb that is a BPF map
+// op (`op_of`, PWRU_BPFMAP_OP_* or 0) its op; a lookup also gets a return
+// probe (appended), which emits its event with the value.
+void mark_bpfmap_probes(std::vector<Probe>& probes, const std::function<int(const std::string&)>& op_of);
+
 }  // namespace pwru::attach

@@ -160,7 +160,9 @@ const OptionSpec kOptionTable[] = {
      .help = "print up to 4 XDP buffer fields, e.g. xdp->rxq->queue_index", .value_name = "EXPRS",
      .availability = kNotYet},
     {.flag = "--output-bpfmap", .table = "output", .key = "bpfmap", .field = &Options::output_bpfmap,
-     .group = kOutput, .help = "print the keys and values of traced BPF map operations", .availability = kNotYet},
+     .group = kOutput,
+     .help = "print the map, key and value of BPF map updates, deletes and lookups traced as non-skb funcs "
+             "(kprobe backends)"},
     {.flag = "--set-percpu-buf", .table = "output", .key = "set-percpu-buf", .field = &Options::set_percpu_buf,
      .group = kOutput,
      .help = "buffer size for --output-skb/--output-skb-shared-info (no effect in this build: their text "

@@ -623,9 +623,13 @@ int run(const config::Options& opts) {
   // and either kind works without --filter-track-skb.
   const bool track_skb = opts.filter_track_skb;
   const bool want_non_skb = !opts.filter_non_skb_funcs.empty() || opts.filter_track_bpf_helpers;
+  bool want_bpfmap = false;  // --output-bpfmap with a map op among the non-skb funcs
   const bool track_stack = opts.filter_track_skb_by_stackid || want_non_skb;
   attach::require_kprobe_backend(opts.filter_non_skb_funcs, choice, opts.filter_track_bpf_helpers);
   if (!choice.notice.empty()) spdlog::info("{}", choice.notice);
+  if (opts.output_bpfmap && choice.kind == attach::BackendKind::kTracepoint)
+    spdlog::warn("--output-bpfmap shows BPF map operations traced as functions, which the tracepoint backend "
+                 "cannot trace: nothing to show");
 
   std::unique_ptr<attach::Backend> backend;
   bool raw_tp_instances = false;
@@ -716,6 +720,16 @@ int run(const config::Options& opts) {
         names.insert(names.end(), helpers.begin(), helpers.end());
       }
       auto extra = attach::resolve_non_skb_funcs(names, aff, ksyms, probes, multi);
+      if (opts.output_bpfmap) {
+        attach::mark_bpfmap_probes(extra, [&](const std::string& n) { return btf->bpfmap_op(n); });
+        size_t ops = 0;
+        for (const auto& p : extra) ops += p.bpfmap_op != 0 && !p.retprobe;
+        spdlog::debug("--output-bpfmap: {} map operations among the non-skb funcs", ops);
+        if (ops == 0)
+          spdlog::warn("--output-bpfmap: no BPF map operation is traced (name one with --filter-non-skb-funcs, "
+                       "e.g. htab_map_update_elem, or use --filter-track-bpf-helpers)");
+        want_bpfmap = ops > 0;
+      }
       spdlog::debug("--filter-non-skb-funcs: {} probes", extra.size());
       for (auto& p : extra) probes.push_back(std::move(p));
     }
@@ -759,6 +773,7 @@ int run(const config::Options& opts) {
   po.want_untrack = track_skb || track_stack;
   po.want_track_clones = track_skb && choice.kind != attach::BackendKind::kTracepoint;
   po.want_non_skb = want_non_skb;
+  po.want_bpfmap = want_bpfmap;
   if (want_caller && choice.kind == attach::BackendKind::kTracepoint)
     spdlog::warn("--output-caller needs a kprobe backend; the tracepoint backend has no caller");
   if (tracer) {

@@ -120,7 +120,7 @@ printf 'version = 1\n[output\n' >"$cfg/syntax.toml"
 printf 'version = 1\n[output]\ntimestamp = "later"\n' >"$cfg/bad-value.toml"
 printf 'version = 1\n[[sink]]\nplugin = "json"\nfile = "%s"\n  bogus = 1\n' "$RT_TMP/never.json" >"$cfg/plugin-key.toml"
 printf 'version = 1\n[[sink]]\nfile = "%s"\n' "$RT_TMP/never.json" >"$cfg/plugin-missing.toml"
-printf 'version = 1\n[output]\nbpfmap = true\n' >"$cfg/not-yet.toml"
+printf 'version = 1\n[output]\nxdp-metadata = ["xdp->data"]\n' >"$cfg/not-yet.toml"
 printf 'version = 1\n[[selector]]\nplugin = "skb-funcs"\n' >"$cfg/selector.toml"
 run_case config-unknown-key "$cfg/unknown-key.toml:3:1: output.metaa" -- --config "$cfg/unknown-key.toml"
 run_case config-wrong-type "$cfg/wrong-type.toml:3:8: output.meta" -- --config "$cfg/wrong-type.toml"
@@ -130,7 +130,7 @@ run_case config-syntax "$cfg/syntax.toml:2:" -- --config "$cfg/syntax.toml"
 run_case config-bad-value "$cfg/bad-value.toml:3:13: output.timestamp" -- --config "$cfg/bad-value.toml"
 run_case config-plugin-key "$cfg/plugin-key.toml:5:11: bogus" -- --config "$cfg/plugin-key.toml"
 run_case config-plugin-missing "$cfg/plugin-missing.toml:2:1: [[sink]] #1: missing plugin" -- --config "$cfg/plugin-missing.toml"
-run_case config-not-yet "$cfg/not-yet.toml:3:10: output.bpfmap (--output-bpfmap): not available" -- --config "$cfg/not-yet.toml"
+run_case config-not-yet "$cfg/not-yet.toml:3:16: output.xdp-metadata (--output-xdp-metadata): not available" -- --config "$cfg/not-yet.toml"
 run_case pcapng-linktype "bogus" -- --output-pcapng "$RT_TMP/x.pcapng" --output-pcapng-linktype bogus 'tcp port 8080'
 run_case pcapng-snaplen "513" -- --output-pcapng "$RT_TMP/x.pcapng" --output-pcapng-snaplen 513 'tcp port 8080'
 run_case filter-func-no-tracepoint "nosuch_func" -- --backend tracepoint --filter-func 'nosuch_func' 'tcp port 8080'
@@ -188,9 +188,6 @@ run_case config-track-key "$cfg/track-key.toml:3:1: track.skb-by-stack" -- --con
 
 # cilium/pwru flags whose features are not in this build: accepted by the parser, then
 # refused with one line (never silently ignored).
-for f in --output-bpfmap; do
-	run_case "not-yet${f}" "$f: not available in this build yet" -- "$f" 'tcp port 8080'
-done
 for f in --filter-xdp-expr=xdp-\>data --output-xdp-metadata=xdp-\>data; do
 	run_case "not-yet${f%%=*}" "${f%%=*}: not available in this build yet" -- "$f"
 done
