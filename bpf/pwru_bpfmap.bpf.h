@@ -54,6 +54,31 @@ struct {
 	__type(value, struct pwru_kbpfmap);
 } pwru_bpfmap_stash SEC(".maps");
 
+/* A map's kernel address as a number: the verifier knows &map as a map
+ * pointer; the bytes of a stack slot holding it are the address (pwru runs
+ * privileged, as in pwru_stack_id()). */
+static __always_inline __u64 bpfmap_addr(void *m)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &m);
+	return v;
+}
+
+/* pwru's own maps: its programs run their lookups and updates through the
+ * same kernel functions (the tracking maps are LRU hashes, whose inlined
+ * lookup calls __htab_map_lookup_elem), e.g. from the raw tracepoints that
+ * end an skb's tracking on the same stack; those are not the traced
+ * programs' map operations. */
+static __always_inline bool bpfmap_is_own(__u64 map)
+{
+	return map == bpfmap_addr(&pwru_track_skb) || map == bpfmap_addr(&pwru_stack_skb) ||
+	       map == bpfmap_addr(&pwru_skb_stack) || map == bpfmap_addr(&pwru_clone_stash) ||
+	       map == bpfmap_addr(&pwru_bpfmap_stash) || map == bpfmap_addr(&pwru_bpfmap_scratch) ||
+	       map == bpfmap_addr(&pwru_pkt) || map == bpfmap_addr(&pwru_inner_pkt) ||
+	       map == bpfmap_addr(&pwru_lost) || map == bpfmap_addr(&pwru_events);
+}
+
 /* Up to PWRU_BPFMAP_DATA bytes of `size` at `src`. */
 static __always_inline bool bpfmap_read(__u8 *dst, __u32 size, __u64 src)
 {
@@ -78,7 +103,7 @@ static __always_inline int handle_bpfmap_entry(struct pt_regs *ctx)
 	__u32 zero = 0;
 	__u64 caller = 0;
 
-	if (!skb || !map)
+	if (!skb || !map || bpfmap_is_own((__u64)map))
 		return 0;
 	bm = bpf_map_lookup_elem(&pwru_bpfmap_scratch, &zero);
 	if (!bm)
