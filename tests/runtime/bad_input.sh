@@ -174,7 +174,7 @@ if have_kprobe; then
 else
 	run_case non-skb-funcs-auto 're:fib_table_lookup: needs a kprobe backend .*auto-detection is using the tracepoint backend' \
 		-- --filter-non-skb-funcs fib_table_lookup 'tcp port 8080'
-	run_case track-bpf-helpers-auto 're:^--filter-track-bpf-helpers: needs a kprobe backend .*auto-detection is using the tracepoint backend' \
+	run_case track-bpf-helpers-auto 're:^pwru: --filter-track-bpf-helpers: needs a kprobe backend .*auto-detection is using the tracepoint backend' \
 		-- --filter-track-bpf-helpers 'tcp port 8080'
 fi
 run_case non-skb-funcs-bad-name "'ip_rcv/2'" -- --filter-non-skb-funcs fib_table_lookup,ip_rcv/2

@@ -370,9 +370,9 @@ TEST(PluginRefuse, NewerMinorThanTheHost) {
   expect_refused(Kind::sink, "minor9", {"needs plugin ABI 1.9, this pwru speaks 1.5"});
 }
 
-TEST(PluginAbi, HostSpeaks14) {
+TEST(PluginAbi, HostSpeaks15) {
   EXPECT_EQ(PWRU_ABI_MAJOR, 1);
-  EXPECT_EQ(PWRU_ABI_MINOR, 4);
+  EXPECT_EQ(PWRU_ABI_MINOR, 5);
 }
 
 // ABI 1.2: pwru_sink_ops_v1.needs, read only from a plugin that declares
