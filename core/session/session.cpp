@@ -714,8 +714,9 @@ int run(const config::Options& opts) {
         std::vector<std::string> dropped;
         const auto helpers = attach::select_helper_funcs(
             found.names, aff, [&](const std::string& n) { return btf->has_func(n); }, &dropped);
-        spdlog::info("--filter-track-bpf-helpers: {} programs call {} kernel functions, {} of them traceable",
-                     found.programs, found.names.size(), helpers.size());
+        spdlog::info("--filter-track-bpf-helpers: {} BPF program{} call{} {} kernel function{}, {} of them traceable",
+                     found.programs, found.programs == 1 ? "" : "s", found.programs == 1 ? "s" : "",
+                     found.names.size(), found.names.size() == 1 ? "" : "s", helpers.size());
         for (const auto& d : dropped) spdlog::debug("--filter-track-bpf-helpers: {} cannot be traced", d);
         names.insert(names.end(), helpers.begin(), helpers.end());
       }
