@@ -608,10 +608,16 @@ static __always_inline void pwru_untrack(__u64 skb)
 /*
  * The shared handler. `slot` picks the per-CPU packet buffer; `ip` is the
  * probed function's address (0 for tracepoints); `reason` is valid when
- * has_reason.
+ * has_reason. `bm` (--output-bpfmap, the map-op programs only; a constant
+ * NULL everywhere else, so the other entries neither reserve nor copy its
+ * region) is the map operation to put at the end of the record.
  */
-static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot, __u32 probe_id,
-				      __u64 ip, __u64 reason, bool has_reason, __u64 caller)
+#define handle_skb(ctx, skb, slot, probe_id, ip, reason, has_reason, caller) \
+	handle_skb_ext(ctx, skb, slot, probe_id, ip, reason, has_reason, caller, false, NULL)
+
+static __always_inline int handle_skb_ext(void *ctx, struct sk_buff *skb, __u32 slot, __u32 probe_id,
+					  __u64 ip, __u64 reason, bool has_reason, __u64 caller,
+					  const bool with_bm, const struct pwru_kbpfmap *bm)
 {
 	struct net_device *dev = NULL;
 	struct pwru_kevent *e;
@@ -682,7 +688,8 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 	 * term is a rodata constant at load time. */
 	e = bpf_ringbuf_reserve(&pwru_events,
 				sizeof(*e) + (CFG.output_packet ? PWRU_PKT_BUF : 0) +
-					(CFG.output_stack ? PWRU_STACK_BYTES : 0) + pwru_outflags_bytes(),
+					(CFG.output_stack ? PWRU_STACK_BYTES : 0) + pwru_outflags_bytes() +
+					(with_bm ? sizeof(struct pwru_kbpfmap) : 0),
 				0);
 	if (!e) {
 		count_lost();
@@ -753,6 +760,14 @@ static __always_inline int handle_skb(void *ctx, struct sk_buff *skb, __u32 slot
 			   (void *)(e + 1) + (CFG.output_packet ? PWRU_PKT_BUF : 0) +
 				   (CFG.output_stack ? PWRU_STACK_BYTES : 0),
 			   inner_l3, inner_caplen);
+	/* --output-bpfmap: the last region (pwru_event.h, struct pwru_kbpfmap). */
+	if (with_bm && bm) {
+		void *dst = (void *)(e + 1) + (CFG.output_packet ? PWRU_PKT_BUF : 0) +
+			    (CFG.output_stack ? PWRU_STACK_BYTES : 0) + pwru_outflags_bytes();
+
+		if (!bpf_probe_read_kernel(dst, sizeof(*bm), bm))
+			e->flags |= PWRU_KEV_BPFMAP;
+	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -1157,6 +1172,8 @@ static __always_inline int handle_stack_kprobe(struct pt_regs *ctx)
 	return handle_skb(ctx, (void *)*skb, 0, cookie & PWRU_COOKIE_PROBE_MASK, 0, 0, false, caller);
 }
 
+#include "pwru_bpfmap.bpf.h"
+
 #define PWRU_TRACK_KPROBES(SEC_NAME, SUFFIX)                                     \
 	SEC(SEC_NAME)                                                            \
 	int pwru_track_copy_##SUFFIX(struct pt_regs *ctx)                        \
@@ -1177,6 +1194,16 @@ static __always_inline int handle_stack_kprobe(struct pt_regs *ctx)
 	int pwru_stack_##SUFFIX(struct pt_regs *ctx)                             \
 	{                                                                        \
 		return handle_stack_kprobe(ctx);                                 \
+	}                                                                        \
+	SEC(SEC_NAME)                                                            \
+	int pwru_bpfmap_##SUFFIX(struct pt_regs *ctx)                            \
+	{                                                                        \
+		return handle_bpfmap_entry(ctx);                                 \
+	}                                                                        \
+	SEC(SEC_NAME)                                                            \
+	int pwru_bpfmap_ret_##SUFFIX(struct pt_regs *ctx)                        \
+	{                                                                        \
+		return handle_bpfmap_return(ctx);                                \
 	}
 
 PWRU_TRACK_KPROBES("kprobe/pwru", kprobe)

@@ -50,6 +50,7 @@
 #define PWRU_KEV_PACKET (1u << 4) /* caplen packet bytes follow the record */
 #define PWRU_KEV_CALLER (1u << 5) /* caller holds the return address */
 #define PWRU_KEV_STACK (1u << 6)  /* stack_bytes of return addresses follow (see below) */
+#define PWRU_KEV_BPFMAP (1u << 7) /* a struct pwru_kbpfmap region ends the record */
 
 /*
  * --output-stack: up to PWRU_STACK_DEPTH kernel return addresses, copied into
@@ -255,6 +256,49 @@ static_assert(sizeof(struct pwru_kext) == 104, "pwru_kext layout");
 _Static_assert(sizeof(struct pwru_kexpr) == 48, "pwru_kexpr layout");
 _Static_assert(sizeof(struct pwru_outflags_config) == 496, "pwru_outflags_config layout");
 _Static_assert(sizeof(struct pwru_kext) == 104, "pwru_kext layout");
+#endif
+
+/*
+ * --output-bpfmap (bpf/pwru_bpfmap.bpf.h): BPF map operations traced as
+ * non-skb funcs. The op comes from the probe's cookie (the core tells
+ * the functions apart by their BTF, core/kernel/bpfmap_funcs.cpp).
+ */
+#define PWRU_COOKIE_BPFMAP_SHIFT 44 /* 4 bits: PWRU_BPFMAP_OP_* (0 = not a map op) */
+#define PWRU_BPFMAP_OP_UPDATE 1      /* (map, key, value, ...) */
+#define PWRU_BPFMAP_OP_DELETE 2      /* (map, key) */
+#define PWRU_BPFMAP_OP_LOOKUP 3      /* (map, key) -> value */
+#define PWRU_BPFMAP_OP_LOOKUP_HTAB 4 /* (map, key) -> struct htab_elem * (__htab_map_lookup_elem) */
+
+/* Bytes of key and of value recorded (cilium/pwru's truncation). */
+#define PWRU_BPFMAP_DATA 256
+/* Lookups in flight (entry seen, return not yet), by stack id. */
+#define PWRU_BPFMAP_STASH 1024
+
+/* pwru_kbpfmap.flags */
+#define PWRU_KBPFMAP_KEY (1u << 0)
+#define PWRU_KBPFMAP_VALUE (1u << 1)
+
+/*
+ * The bpfmap region: the last region of a record that has PWRU_KEV_BPFMAP
+ * (after the packet, stack and output-flags regions). Only the map-op
+ * programs reserve it, so no other event pays for its size.
+ */
+struct pwru_kbpfmap {
+	__u32 map_id;
+	__u32 key_size;   /* the map's, not truncated */
+	__u32 value_size; /* the map's, not truncated */
+	__u32 flags;      /* PWRU_KBPFMAP_*: which of key / value were read */
+	char map_name[16];
+	__u8 key[PWRU_BPFMAP_DATA];
+	__u8 value[PWRU_BPFMAP_DATA];
+};
+
+#ifndef __bpf__
+#ifdef __cplusplus
+static_assert(sizeof(struct pwru_kbpfmap) == 544, "pwru_kbpfmap layout");
+#endif
+#else
+_Static_assert(sizeof(struct pwru_kbpfmap) == 544, "pwru_kbpfmap layout");
 #endif
 
 #endif /* PWRU_EVENT_H */

@@ -34,6 +34,11 @@ struct Probe {
   // the tracepoint entry stops tracking it after its event
   // (PWRU_COOKIE_UNTRACK). Only the tracepoint backend sets it.
   bool untrack = false;
+  // --output-bpfmap: a map operation (PWRU_BPFMAP_OP_*, in the cookie) run
+  // by the map-op programs; a lookup has a second probe, its return
+  // (retprobe), which emits the event with the value.
+  int bpfmap_op = 0;
+  bool retprobe = false;
 };
 
 struct Choice {

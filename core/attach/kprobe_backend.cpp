@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -42,7 +43,30 @@ namespace {
 
 uint64_t cookie_of(size_t id, const Probe& p) {
   return static_cast<uint64_t>(id) | (static_cast<uint64_t>(p.reason_pos) << PWRU_COOKIE_REASON_POS_SHIFT) |
-         (static_cast<uint64_t>(p.skb_pos) << PWRU_COOKIE_SKB_POS_SHIFT);
+         (static_cast<uint64_t>(p.skb_pos) << PWRU_COOKIE_SKB_POS_SHIFT) |
+         (static_cast<uint64_t>(p.bpfmap_op) << PWRU_COOKIE_BPFMAP_SHIFT);
+}
+
+// The kretprobe bit of the kprobe PMU's config (format/retprobe, "config:N").
+int kretprobe_bit() {
+  static const int bit = [] {
+    std::ifstream f("/sys/bus/event_source/devices/kprobe/format/retprobe");
+    std::string s;
+    if (!std::getline(f, s) || s.rfind("config:", 0) != 0) return -1;
+    try {
+      return std::stoi(s.substr(7));
+    } catch (const std::exception&) {
+      return -1;
+    }
+  }();
+  return bit;
+}
+
+// The program a probe runs: the skb entry of its position, or with
+// --output-bpfmap a map op's entry or return program.
+int prog_for(const bpf::CoreProgram& prog, const Probe& p, bool multi) {
+  if (p.bpfmap_op != 0) return prog.bpfmap_fd(p.retprobe, multi);
+  return multi ? prog.kprobe_multi_fd(p.skb_pos) : prog.kprobe_fd(p.skb_pos);
 }
 
 // "\r<what> [#####     ] n/total" on a terminal, at most 10 times a second.
@@ -140,20 +164,19 @@ class KprobeMultiBackend final : public KprobeBackendBase {
   void attach(const bpf::CoreProgram& prog) override {
     auto t0 = std::chrono::steady_clock::now();
     Progress bar("attaching kprobe-multi", probes_.size());
-    // k = 0: functions without an skb (--filter-non-skb-funcs).
-    for (int k = 0; k <= 5; ++k) {
-      std::vector<size_t> ids;
-      for (size_t id = 0; id < probes_.size(); ++id)
-        if (probes_[id].skb_pos == k) {
-          if (probes_[id].addr == 0) {
-            skip(probes_[id], "not in kallsyms");
-            bar.step();
-            continue;
-          }
-          ids.push_back(id);
-        }
-      if (!ids.empty()) attach_set(prog.kprobe_multi_fd(k), ids, bar);
+    // One link per program (and direction): k = 0 are the functions
+    // without an skb (--filter-non-skb-funcs), the map ops of
+    // --output-bpfmap have their own entry and return programs.
+    std::map<std::pair<int, bool>, std::vector<size_t>> sets;
+    for (size_t id = 0; id < probes_.size(); ++id) {
+      if (probes_[id].addr == 0) {
+        skip(probes_[id], "not in kallsyms");
+        bar.step();
+        continue;
+      }
+      sets[{prog_for(prog, probes_[id], true), probes_[id].retprobe}].push_back(id);
     }
+    for (const auto& [key, ids] : sets) attach_set(key.first, ids, bar, key.second);
     bar.done();
     if (links_.empty()) throw Error("kprobe-multi: no function could be attached" + first_error_suffix());
     report("attached (kprobe-multi)", t0);
@@ -168,7 +191,7 @@ class KprobeMultiBackend final : public KprobeBackendBase {
  private:
   // Attaches `ids` as one link; if the kernel refuses, halves the set until
   // the refused functions are found (each skipped and counted).
-  void attach_set(int prog_fd, const std::vector<size_t>& ids, Progress& bar) {
+  void attach_set(int prog_fd, const std::vector<size_t>& ids, Progress& bar, bool retprobe) {
     std::vector<unsigned long> addrs;
     std::vector<__u64> cookies;
     for (size_t id : ids) {
@@ -179,6 +202,7 @@ class KprobeMultiBackend final : public KprobeBackendBase {
     lo.kprobe_multi.addrs = addrs.data();
     lo.kprobe_multi.cookies = cookies.data();
     lo.kprobe_multi.cnt = static_cast<uint32_t>(addrs.size());
+    lo.kprobe_multi.flags = retprobe ? BPF_F_KPROBE_MULTI_RETURN : 0;
     int fd = bpf_link_create(prog_fd, 0, BPF_TRACE_KPROBE_MULTI, &lo);
     if (fd >= 0) {
       links_.emplace_back(fd);
@@ -196,8 +220,8 @@ class KprobeMultiBackend final : public KprobeBackendBase {
       return;
     }
     const size_t half = ids.size() / 2;
-    attach_set(prog_fd, std::vector<size_t>(ids.begin(), ids.begin() + half), bar);
-    attach_set(prog_fd, std::vector<size_t>(ids.begin() + half, ids.end()), bar);
+    attach_set(prog_fd, std::vector<size_t>(ids.begin(), ids.begin() + half), bar, retprobe);
+    attach_set(prog_fd, std::vector<size_t>(ids.begin() + half, ids.end()), bar, retprobe);
   }
   std::string first_error_suffix() const { return first_error_.empty() ? "" : " (" + first_error_ + ")"; }
 
@@ -232,6 +256,13 @@ class KprobeBackend final : public KprobeBackendBase {
       perf_event_attr attr{};
       attr.size = sizeof(attr);
       attr.type = pmu;
+      if (p.retprobe) {
+        if (kretprobe_bit() < 0) {
+          skip(p, "the kprobe PMU has no retprobe format");
+          return;
+        }
+        attr.config = 1ULL << kretprobe_bit();
+      }
       const std::string& kname = p.kernel_name.empty() ? p.name : p.kernel_name;
       attr.config1 = reinterpret_cast<uint64_t>(kname.c_str());  // kprobe_func
       attr.config2 = 0;                                          // probe_offset
@@ -243,7 +274,7 @@ class KprobeBackend final : public KprobeBackendBase {
       UniqueFd perf(pfd);
       LIBBPF_OPTS(bpf_link_create_opts, lo);
       lo.perf_event.bpf_cookie = cookie_of(id, p);
-      int lfd = bpf_link_create(prog.kprobe_fd(p.skb_pos), pfd, BPF_PERF_EVENT, &lo);
+      int lfd = bpf_link_create(prog_for(prog, p, false), pfd, BPF_PERF_EVENT, &lo);
       if (lfd < 0) {
         const int err = -errno;
         if (err == -EPERM) {

@@ -17,6 +17,7 @@
 
 #include "bpf/core_program.h"
 #include "kernel/raw_tp.h"
+#include "pwru_event.h"
 #include "util/error.h"
 
 namespace pwru::attach {
@@ -165,20 +166,25 @@ void Tracker::attach(const bpf::CoreProgram& prog) {
   spdlog::debug("skb tracking: {} links", links_.size());
 }
 
-void require_kprobe_backend(const std::vector<std::string>& non_skb_funcs, const Choice& choice) {
-  if (non_skb_funcs.empty() || choice.kind != BackendKind::kTracepoint) return;
-  std::string funcs;
-  for (const auto& f : non_skb_funcs) funcs += (funcs.empty() ? "" : ",") + f;
-  throw UsageError("--filter-non-skb-funcs " + funcs +
-                   ": needs a kprobe backend (kprobe or kprobe-multi) to trace functions, and " +
+void require_kprobe_backend(const std::vector<std::string>& non_skb_funcs, const Choice& choice,
+                            bool track_bpf_helpers) {
+  if ((non_skb_funcs.empty() && !track_bpf_helpers) || choice.kind != BackendKind::kTracepoint) return;
+  std::string what;
+  if (!non_skb_funcs.empty()) {
+    what = "--filter-non-skb-funcs ";
+    for (size_t i = 0; i < non_skb_funcs.size(); ++i) what += (i ? "," : "") + non_skb_funcs[i];
+  } else {
+    what = "--filter-track-bpf-helpers";
+  }
+  throw UsageError(what + ": needs a kprobe backend (kprobe or kprobe-multi) to trace functions, and " +
                    (choice.notice.empty() ? std::string("--backend tracepoint was asked for")
                                           : "auto-detection is " + choice.notice));
 }
 
-std::vector<Probe> resolve_non_skb_funcs(const std::vector<std::string>& names, std::string_view aff,
-                                         const kernel::Kallsyms& syms, const std::vector<Probe>& traced,
-                                         bool multi) {
-  // available_filter_functions: name -> its module ("" = vmlinux).
+namespace {
+
+// available_filter_functions: name -> its module ("" = vmlinux).
+std::map<std::string, std::string, std::less<>> parse_aff(std::string_view aff) {
   std::map<std::string, std::string, std::less<>> listed;
   while (!aff.empty()) {
     const size_t nl = aff.find('\n');
@@ -193,6 +199,37 @@ std::vector<Probe> resolve_non_skb_funcs(const std::vector<std::string>& names, 
     }
     if (!name.empty()) listed.emplace(std::string(name), std::string(mod));
   }
+  return listed;
+}
+
+}  // namespace
+
+std::vector<std::string> select_helper_funcs(const std::set<std::string>& found, std::string_view aff,
+                                             const std::function<bool(const std::string&)>& in_btf,
+                                             std::vector<std::string>* dropped) {
+  const auto listed = parse_aff(aff);
+  std::vector<std::string> out;
+  for (const auto& sym : found) {
+    // kallsyms names a module's function "fn[mod]"; BPF programs "...[bpf]".
+    const size_t br = sym.find('[');
+    const std::string name = sym.substr(0, br);
+    const std::string mod = br == std::string::npos ? "" : sym.substr(br + 1, sym.size() - br - 2);
+    auto it = listed.find(name);
+    const bool ok = mod != "bpf" && !name.empty() && it != listed.end() && it->second == mod &&
+                    (!mod.empty() || !in_btf || in_btf(name));
+    if (!ok) {
+      if (dropped != nullptr) dropped->push_back(sym);
+      continue;
+    }
+    out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<Probe> resolve_non_skb_funcs(const std::vector<std::string>& names, std::string_view aff,
+                                         const kernel::Kallsyms& syms, const std::vector<Probe>& traced,
+                                         bool multi) {
+  const auto listed = parse_aff(aff);
   std::set<std::string> skb_funcs;
   for (const auto& p : traced) skb_funcs.insert(p.kernel_name.empty() ? p.name : p.kernel_name);
 
@@ -227,6 +264,20 @@ std::vector<Probe> resolve_non_skb_funcs(const std::vector<std::string>& names, 
     }
   }
   return out;
+}
+
+void mark_bpfmap_probes(std::vector<Probe>& probes, const std::function<int(const std::string&)>& op_of) {
+  std::vector<Probe> returns;
+  for (auto& p : probes) {
+    if (p.skb_pos != 0) continue;
+    p.bpfmap_op = op_of(p.kernel_name.empty() ? p.name : p.kernel_name);
+    if (p.bpfmap_op == PWRU_BPFMAP_OP_LOOKUP || p.bpfmap_op == PWRU_BPFMAP_OP_LOOKUP_HTAB) {
+      Probe r = p;
+      r.retprobe = true;
+      returns.push_back(std::move(r));
+    }
+  }
+  for (auto& r : returns) probes.push_back(std::move(r));
 }
 
 }  // namespace pwru::attach

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,9 +92,20 @@ class Tracker {
   std::vector<UniqueFd> links_;  // link fds (and the perf event fds of kprobes)
 };
 
-// --filter-non-skb-funcs needs a kprobe backend: a UsageError naming the
-// functions and why the chosen backend is the tracepoint one.
-void require_kprobe_backend(const std::vector<std::string>& non_skb_funcs, const Choice& choice);
+// --filter-non-skb-funcs and --filter-track-bpf-helpers need a kprobe
+// backend: a UsageError naming the functions (or the flag) and why the
+// chosen backend is the tracepoint one.
+void require_kprobe_backend(const std::vector<std::string>& non_skb_funcs, const Choice& choice,
+                            bool track_bpf_helpers = false);
+
+// --filter-track-bpf-helpers: of the kallsyms names BPF programs call
+// (kernel::scan_bpf_helpers; "fn" or "fn[mod]"), the plain names of those
+// that can be traced: listed in available_filter_functions (for the same
+// module) and, for vmlinux functions, in the kernel's BTF as a function
+// (`in_btf`; null = not checked). The rest go to `dropped` when given.
+std::vector<std::string> select_helper_funcs(const std::set<std::string>& found, std::string_view aff,
+                                             const std::function<bool(const std::string&)>& in_btf,
+                                             std::vector<std::string>* dropped = nullptr);
 
 // --filter-non-skb-funcs: the backend's extra probes (skb_pos 0). `aff` is
 // available_filter_functions ("name" or "name [module]" lines); a name must
@@ -104,5 +116,10 @@ void require_kprobe_backend(const std::vector<std::string>& non_skb_funcs, const
 std::vector<Probe> resolve_non_skb_funcs(const std::vector<std::string>& names, std::string_view aff,
                                          const kernel::Kallsyms& syms, const std::vector<Probe>& traced,
                                          bool multi);
+
+// --output-bpfmap: gives each function without an skb that is a BPF map
+// op (`op_of`, PWRU_BPFMAP_OP_* or 0) its op; a lookup also gets a return
+// probe (appended), which emits its event with the value.
+void mark_bpfmap_probes(std::vector<Probe>& probes, const std::function<int(const std::string&)>& op_of);
 
 }  // namespace pwru::attach

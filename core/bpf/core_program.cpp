@@ -241,6 +241,12 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   for (auto* p : clones_km) bpf_program__set_autoload(p, po.want_track_clones && po.want_kprobe_multi);
   bpf_program__set_autoload(skel->progs.pwru_stack_kprobe, po.want_non_skb && po.want_kprobe);
   bpf_program__set_autoload(skel->progs.pwru_stack_kmulti, po.want_non_skb && po.want_kprobe_multi);
+  // --output-bpfmap: the map-op entries and the lookups' return.
+  bpf_program__set_autoload(skel->progs.pwru_bpfmap_kprobe, po.want_bpfmap && po.want_kprobe);
+  bpf_program__set_autoload(skel->progs.pwru_bpfmap_ret_kprobe, po.want_bpfmap && po.want_kprobe);
+  bpf_program__set_autoload(skel->progs.pwru_bpfmap_kmulti, po.want_bpfmap && po.want_kprobe_multi);
+  bpf_program__set_autoload(skel->progs.pwru_bpfmap_ret_kmulti, po.want_bpfmap && po.want_kprobe_multi);
+  if (!po.want_bpfmap) bpf_map__set_max_entries(skel->maps.pwru_bpfmap_stash, 1);
   if (!(po.cfg.track & PWRU_TRACK_SKB)) {
     bpf_map__set_max_entries(skel->maps.pwru_track_skb, 1);
     bpf_map__set_max_entries(skel->maps.pwru_clone_stash, 1);
@@ -371,6 +377,11 @@ int CoreProgram::kprobe_multi_fd(int k) const {
   bpf_program* p[] = {skel_->progs.pwru_stack_kmulti, skel_->progs.pwru_kmulti_1, skel_->progs.pwru_kmulti_2,
                       skel_->progs.pwru_kmulti_3,     skel_->progs.pwru_kmulti_4, skel_->progs.pwru_kmulti_5};
   return k >= 0 && k <= 5 ? bpf_program__fd(p[k]) : -1;
+}
+
+int CoreProgram::bpfmap_fd(bool retprobe, bool multi) const {
+  if (multi) return bpf_program__fd(retprobe ? skel_->progs.pwru_bpfmap_ret_kmulti : skel_->progs.pwru_bpfmap_kmulti);
+  return bpf_program__fd(retprobe ? skel_->progs.pwru_bpfmap_ret_kprobe : skel_->progs.pwru_bpfmap_kprobe);
 }
 
 int CoreProgram::untrack_fd(int arg) const {

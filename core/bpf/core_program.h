@@ -66,6 +66,9 @@ struct ProgramOptions {
   bool want_untrack = false;
   bool want_track_clones = false;
   bool want_non_skb = false;
+  // --output-bpfmap: the map-op programs (bpf/pwru_bpfmap.bpf.h), as
+  // kprobe or kprobe.multi programs like the backend's (bpfmap_fd()).
+  bool want_bpfmap = false;
 };
 
 // The fentry entries (ProgramOptions::tc_template / xdp_template).
@@ -105,6 +108,8 @@ class CoreProgram {
   // a function without an skb, traced for its stack's skb (want_non_skb).
   int kprobe_fd(int k) const;
   int kprobe_multi_fd(int k) const;
+  // --output-bpfmap: the map-op entry, or the return program of lookups.
+  int bpfmap_fd(bool retprobe, bool multi) const;
   // A copy of the tc or XDP fentry entry for the program `target_fd`
   // whose entry function is BTF type `btf_id` in that program's BTF, with
   // `probe_id` built in. Returns the new program fd (owned by the caller),

@@ -107,7 +107,8 @@ const OptionSpec kOptionTable[] = {
      .value_name = "FUNCS", .check = check_func_name},
     {.flag = "--filter-track-bpf-helpers", .table = "probe", .key = "track-bpf-helpers",
      .field = &Options::filter_track_bpf_helpers, .group = kProbes,
-     .help = "also trace the BPF helpers and kfuncs loaded BPF programs call", .availability = kNotYet},
+     .help = "also trace the BPF helpers, kfuncs and map operations the loaded BPF programs call, for the skb "
+             "traced last on the same stack (kprobe backends; implies --filter-track-skb-by-stackid)"},
     {.flag = "--filter-trace-tc", .table = "probe", .key = "trace-tc", .field = &Options::filter_trace_tc,
      .group = kProbes, .help = "also trace the tc BPF programs loaded now (fentry; those with BTF); implies --output-skb-cb"},
     {.flag = "--filter-trace-xdp", .table = "probe", .key = "trace-xdp", .field = &Options::filter_trace_xdp,
@@ -162,7 +163,9 @@ const OptionSpec kOptionTable[] = {
              "xdp->rxq->queue_index,xdp->rxq->dev->ifindex",
      .value_name = "EXPRS"},
     {.flag = "--output-bpfmap", .table = "output", .key = "bpfmap", .field = &Options::output_bpfmap,
-     .group = kOutput, .help = "print the keys and values of traced BPF map operations", .availability = kNotYet},
+     .group = kOutput,
+     .help = "print the map, key and value of BPF map updates, deletes and lookups traced as non-skb funcs "
+             "(kprobe backends)"},
     {.flag = "--set-percpu-buf", .table = "output", .key = "set-percpu-buf", .field = &Options::set_percpu_buf,
      .group = kOutput,
      .help = "buffer size for --output-skb/--output-skb-shared-info (no effect in this build: their text "

@@ -50,7 +50,7 @@ struct Options {
   std::string kernel_btf;          // --kernel-btf FILE instead of /sys/kernel/btf/vmlinux
   uint32_t filter_kprobe_batch = 10;  // --filter-kprobe-batch: concurrent kprobe attach/detach
   std::vector<std::string> filter_non_skb_funcs;  // kprobe backends; implies by-stackid tracking
-  bool filter_track_bpf_helpers = false;          // not available yet
+  bool filter_track_bpf_helpers = false;          // kprobe backends; adds non-skb funcs
   bool filter_trace_tc = false;
   bool filter_trace_xdp = false;
   // Tracking
@@ -73,7 +73,7 @@ struct Options {
   bool output_skb_cb = false;                    // qdisc_skb_cb data
   std::vector<std::string> output_skb_metadata;  // up to 4 skb field paths
   std::vector<std::string> output_xdp_metadata;  // up to 4 xdp field paths
-  bool output_bpfmap = false;                    // not available yet
+  bool output_bpfmap = false;                    // map ops among the non-skb funcs
   // Sizes pwru's --output-skb buffers only: accepted (and checked) so pwru
   // command lines paste unchanged; it has no effect in this build (the
   // text has a fixed PWRU_BTF_TEXT region in each event).

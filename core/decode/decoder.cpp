@@ -103,6 +103,7 @@ bool Decoder::decode(const void* data, size_t size, EventSlot& slot) {
     ev.packet = slot.packet;
   }
   decode_outflags(static_cast<const uint8_t*>(data), size, slot);
+  if (k.flags & PWRU_KEV_BPFMAP) decode_bpfmap(static_cast<const uint8_t*>(data), size, slot);
   return true;
 }
 
@@ -112,6 +113,33 @@ void Decoder::Metadata::set(MetadataSpec s) {
   name_ptrs.clear();
   for (const auto& e : spec.exprs) expr_ptrs.push_back(e.c_str());
   for (const auto& n : spec.names) name_ptrs.push_back(n.c_str());
+}
+
+// The bpfmap region ends the record (it follows every other region), so
+// its place is the record's end whatever the other regions are.
+void Decoder::decode_bpfmap(const uint8_t* rec, size_t size, EventSlot& slot) {
+  const size_t at = sizeof(pwru_kevent) + ext_offset() + PWRU_OUTFLAGS_BYTES(&ocfg_);
+  if (size < at + sizeof(pwru_kbpfmap)) {
+    ++malformed_;
+    return;
+  }
+  pwru_kbpfmap m;
+  std::memcpy(&m, rec + at, sizeof(m));
+  pwru_event_v1& ev = slot.ev;
+  ev.flags |= PWRU_EV_BPFMAP;
+  ev.bpfmap_id = m.map_id;
+  ev.bpfmap_key_size = m.key_size;
+  ev.bpfmap_value_size = m.value_size;
+  static_assert(sizeof(m.map_name) == 16 && sizeof(slot.bpfmap_name) == 17);
+  std::memcpy(slot.bpfmap_name, m.map_name, sizeof(m.map_name));
+  slot.bpfmap_name[16] = '\0';
+  ev.bpfmap_name = slot.bpfmap_name;
+  ev.bpfmap_key_len = (m.flags & PWRU_KBPFMAP_KEY) ? std::min<uint32_t>(m.key_size, PWRU_BPFMAP_DATA) : 0;
+  ev.bpfmap_value_len = (m.flags & PWRU_KBPFMAP_VALUE) ? std::min<uint32_t>(m.value_size, PWRU_BPFMAP_DATA) : 0;
+  std::memcpy(slot.bpfmap_key, m.key, ev.bpfmap_key_len);
+  std::memcpy(slot.bpfmap_value, m.value, ev.bpfmap_value_len);
+  ev.bpfmap_key = slot.bpfmap_key;
+  ev.bpfmap_value = slot.bpfmap_value;
 }
 
 void Decoder::set_outflags(const pwru_outflags_config& ocfg, MetadataSpec metadata, MetadataSpec xdp_metadata) {

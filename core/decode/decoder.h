@@ -37,6 +37,10 @@ struct EventSlot {
   const char* metadata_text_ptrs[PWRU_SKB_METADATA_MAX];
   char skb_btf[PWRU_BTF_TEXT];
   char shinfo_btf[PWRU_BTF_TEXT];
+  // --output-bpfmap (ABI 1.5 event fields point here).
+  char bpfmap_name[17];
+  uint8_t bpfmap_key[PWRU_BPFMAP_DATA];
+  uint8_t bpfmap_value[PWRU_BPFMAP_DATA];
 };
 
 // The --output-skb-metadata (or --output-xdp-metadata) expressions as the
@@ -90,6 +94,7 @@ class Decoder {
   size_t stack_offset() const { return packet_region_ ? PWRU_PKT_BUF : 0; }
   size_t ext_offset() const { return stack_offset() + (stack_region_ ? PWRU_STACK_BYTES : 0); }
   void decode_outflags(const uint8_t* rec, size_t size, EventSlot& slot);
+  void decode_bpfmap(const uint8_t* rec, size_t size, EventSlot& slot);
   pwru_outflags_config ocfg_{};
   // One MetadataSpec with the C string arrays the event points to.
   struct Metadata {

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
+#include "pwru_event.h"
 #include "util/error.h"
 
 namespace pwru::kernel {
@@ -111,6 +113,36 @@ std::map<uint64_t, std::string> KernelBtf::drop_reasons() const {
 
 bool KernelBtf::has_func(const std::string& name) const {
   return btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_FUNC) > 0;
+}
+
+int KernelBtf::bpfmap_op(const std::string& name) const {
+  const int id = btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_FUNC);
+  if (id <= 0) return 0;
+  const btf_type* proto = skip_mods(btf_, btf__type_by_id(btf_, id)->type);
+  if (proto == nullptr || !btf_is_func_proto(proto) || btf_vlen(proto) < 2) return 0;
+  // A map op takes the map first: struct bpf_map * (the maps' own ops), or
+  // a u64 named map (the BPF_CALL_x helpers, e.g. bpf_map_lookup_elem).
+  const btf_param& first = btf_params(proto)[0];
+  const btf_type* t = skip_mods(btf_, first.type);
+  bool is_map = false;
+  if (t != nullptr && btf_is_ptr(t)) {
+    const btf_type* s = skip_mods(btf_, t->type);
+    is_map = s != nullptr && btf_is_struct(s) && is_named(btf_, s, "bpf_map");
+  } else if (t != nullptr && btf_is_int(t) && t->size == 8) {
+    const char* pn = btf__name_by_offset(btf_, first.name_off);
+    is_map = pn != nullptr && std::strcmp(pn, "map") == 0;
+  }
+  if (!is_map) return 0;
+  auto ends_with = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with("update_elem")) return PWRU_BPFMAP_OP_UPDATE;
+  if (ends_with("delete_elem")) return PWRU_BPFMAP_OP_DELETE;
+  // The hash maps' inlined lookup calls this one; it returns the element,
+  // whose value follows the key.
+  if (name == "__htab_map_lookup_elem") return PWRU_BPFMAP_OP_LOOKUP_HTAB;
+  if (ends_with("lookup_elem")) return PWRU_BPFMAP_OP_LOOKUP;
+  return 0;
 }
 
 int KernelBtf::tracepoint_nargs(const std::string& name) const {

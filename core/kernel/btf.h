@@ -37,6 +37,10 @@ class KernelBtf {
 
   // True if a BTF function of that name exists.
   bool has_func(const std::string& name) const;
+  // --output-bpfmap: PWRU_BPFMAP_OP_* when function `name` is a BPF map
+  // update, delete or lookup (its first parameter is struct bpf_map *, or
+  // a u64 named map as in the BPF_CALL helpers; the op from its name), else 0.
+  int bpfmap_op(const std::string& name) const;
 
   // The number of arguments of tracepoint `name` (its btf_trace_<name>
   // typedef), or -1 when the kernel has no such tracepoint.

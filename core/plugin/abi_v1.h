@@ -48,10 +48,12 @@ inline constexpr unsigned kTunnelSlotMinor = 4;
 // 1.3 appended pwru_filter_spec_v1.bpf_object: check_spec() reads it only
 // when the plugin declares 1.3 and the spec still covers it. 1.4 appended
 // host-produced event fields and two slot numbers: check_spec() accepts the
-// tunnel slots only from a plugin that declares 1.4.
+// tunnel slots only from a plugin that declares 1.4. 1.5 appended
+// host-produced event fields only (the BPF map of --output-bpfmap): no
+// plugin-filled struct changed, so nothing more is checked.
 // When plugin.h gains a minor, add the size checks for its fields (and
 // the minimums per minor the plugin declares), then update this assertion.
-static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 4,
+static_assert(PWRU_ABI_MAJOR == 1 && PWRU_ABI_MINOR == 5,
               "plugin.h changed its ABI version: review core/plugin/abi_v1.h and the checks "
               "in core/plugin/library.cpp and instance.cpp");
 

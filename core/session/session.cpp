@@ -37,6 +37,7 @@
 #include "bpf/libbpf_log.h"
 #include "decode/decoder.h"
 #include "decode/resolvers.h"
+#include "kernel/bpf_helpers.h"
 #include "kernel/bpf_progs.h"
 #include "kernel/btf.h"
 #include "kernel/features.h"
@@ -650,9 +651,14 @@ int run(const config::Options& opts) {
   // Skb tracking. --filter-non-skb-funcs implies by-stackid (cilium/pwru),
   // and either kind works without --filter-track-skb.
   const bool track_skb = opts.filter_track_skb;
-  const bool track_stack = opts.filter_track_skb_by_stackid || !opts.filter_non_skb_funcs.empty();
-  attach::require_kprobe_backend(opts.filter_non_skb_funcs, choice);
+  const bool want_non_skb = !opts.filter_non_skb_funcs.empty() || opts.filter_track_bpf_helpers;
+  bool want_bpfmap = false;  // --output-bpfmap with a map op among the non-skb funcs
+  const bool track_stack = opts.filter_track_skb_by_stackid || want_non_skb;
+  attach::require_kprobe_backend(opts.filter_non_skb_funcs, choice, opts.filter_track_bpf_helpers);
   if (!choice.notice.empty()) spdlog::info("{}", choice.notice);
+  if (opts.output_bpfmap && choice.kind == attach::BackendKind::kTracepoint)
+    spdlog::warn("--output-bpfmap shows BPF map operations traced as functions, which the tracepoint backend "
+                 "cannot trace: nothing to show");
 
   std::unique_ptr<attach::Backend> backend;
   bool raw_tp_instances = false;
@@ -721,11 +727,39 @@ int run(const config::Options& opts) {
                            ? std::string("cannot find a matching kernel function")
                            : "cannot find a matching kernel function: no traceable function with an skb "
                              "argument matches --filter-func '" + opts.filter_func + "'");
-    if (!opts.filter_non_skb_funcs.empty()) {
+    if (want_non_skb) {
       // Functions without an skb, traced by stack id (attach::Probe::skb_pos 0).
       const std::string aff = kernel::read_available_filter_functions(sc.tracefs_used, nullptr);
-      auto extra = attach::resolve_non_skb_funcs(opts.filter_non_skb_funcs, aff, kernel::Kallsyms::load(),
-                                                 probes, multi);
+      const auto ksyms = kernel::Kallsyms::load();
+      std::vector<std::string> names = opts.filter_non_skb_funcs;
+      if (opts.filter_track_bpf_helpers) {
+        // What the BPF programs loaded now call, from their xlated code
+        // (kernel/bpf_helpers.h), before pwru loads its own.
+        const auto found = kernel::scan_bpf_helpers(ksyms);
+        if (found.calls > 0 && found.hidden == found.calls)
+          spdlog::warn("--filter-track-bpf-helpers: the kernel hides the call targets in BPF programs' "
+                       "instructions (bpf_dump_raw_ok: CAP_SYS_ADMIN and kernel.kptr_restrict < 2 are needed); "
+                       "no helper is traced");
+        std::vector<std::string> dropped;
+        const auto helpers = attach::select_helper_funcs(
+            found.names, aff, [&](const std::string& n) { return btf->has_func(n); }, &dropped);
+        spdlog::info("--filter-track-bpf-helpers: {} BPF program{} call{} {} kernel function{}, {} of them traceable",
+                     found.programs, found.programs == 1 ? "" : "s", found.programs == 1 ? "s" : "",
+                     found.names.size(), found.names.size() == 1 ? "" : "s", helpers.size());
+        for (const auto& d : dropped) spdlog::debug("--filter-track-bpf-helpers: {} cannot be traced", d);
+        names.insert(names.end(), helpers.begin(), helpers.end());
+      }
+      auto extra = attach::resolve_non_skb_funcs(names, aff, ksyms, probes, multi);
+      if (opts.output_bpfmap) {
+        attach::mark_bpfmap_probes(extra, [&](const std::string& n) { return btf->bpfmap_op(n); });
+        size_t ops = 0;
+        for (const auto& p : extra) ops += p.bpfmap_op != 0 && !p.retprobe;
+        spdlog::debug("--output-bpfmap: {} map operations among the non-skb funcs", ops);
+        if (ops == 0)
+          spdlog::warn("--output-bpfmap: no BPF map operation is traced (name one with --filter-non-skb-funcs, "
+                       "e.g. htab_map_update_elem, or use --filter-track-bpf-helpers)");
+        want_bpfmap = ops > 0;
+      }
       spdlog::debug("--filter-non-skb-funcs: {} probes", extra.size());
       for (auto& p : extra) probes.push_back(std::move(p));
     }
@@ -768,7 +802,8 @@ int run(const config::Options& opts) {
   po.want_kprobe_multi = choice.kind == attach::BackendKind::kKprobeMulti;
   po.want_untrack = track_skb || track_stack;
   po.want_track_clones = track_skb && choice.kind != attach::BackendKind::kTracepoint;
-  po.want_non_skb = !opts.filter_non_skb_funcs.empty();
+  po.want_non_skb = want_non_skb;
+  po.want_bpfmap = want_bpfmap;
   if (want_caller && choice.kind == attach::BackendKind::kTracepoint)
     spdlog::warn("--output-caller needs a kprobe backend; the tracepoint backend has no caller");
   if (tracer) {

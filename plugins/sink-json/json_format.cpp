@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cstddef>
 #include <cstring>
 #include <ctime>
 
@@ -229,7 +230,13 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
   // ABI 1.4 parts: pwru's skb_shared_info and skb_metadata (the BTF texts,
   // each after a "\n" as pwru's getSkbData returns it), and our `metadata`
   // object of --output-skb-metadata values.
-  const bool v14 = ev.size >= sizeof(pwru_event_v1);
+  // What the host filled: ABI 1.4 ends at shinfo_btf, 1.5 at bpfmap_value.
+  const bool v14 = ev.size >= offsetof(pwru_event_v1, shinfo_btf) + sizeof(ev.shinfo_btf);
+  const bool v15 = ev.size >= offsetof(pwru_event_v1, bpfmap_value) + sizeof(ev.bpfmap_value);
+  // --output-bpfmap (pwru prints it in text only): our `bpfmap` object.
+  const bool has_bpfmap = v15 && (ev.flags & PWRU_EV_BPFMAP) != 0;
+  const char* bpfmap_name = has_bpfmap && ev.bpfmap_name != nullptr ? ev.bpfmap_name : "";
+  const size_t bpfmap_name_n = std::strlen(bpfmap_name);
   const char* skb_btf = v14 && (ev.flags & PWRU_EV_SKB_BTF) != 0 ? ev.skb_btf : nullptr;
   const char* shinfo_btf = v14 && (ev.flags & PWRU_EV_SHINFO_BTF) != 0 ? ev.shinfo_btf : nullptr;
   const size_t skb_btf_n = skb_btf != nullptr ? std::strlen(skb_btf) : 0;
@@ -244,8 +251,9 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
   const bool has_tunnel = opts_.output_tunnel && v14 && (ev.flags & PWRU_EV_TUNNEL) != 0;
   const bool has_cb = opts_.output_skb_cb && has_meta && v14 && (ev.flags & PWRU_EV_SKB_CB) != 0;
   size_t bound = kFixedBound + 16 + (has_tunnel ? 256 : 0) + (has_cb ? 64 : 0) +
+                 (has_bpfmap ? 160 + 2 * (ev.bpfmap_key_len + ev.bpfmap_value_len) : 0) +
                  detail::escaped_bound(process_n + func_n + 2 * reason_n + caller_n + ifname_n + netns_name_n +
-                                       stack_text.size() + skb_btf_n + shinfo_btf_n + 2 + md_n);
+                                       stack_text.size() + skb_btf_n + shinfo_btf_n + 2 + md_n + bpfmap_name_n);
   size_t old_size = out.size();
   out.resize(old_size + bound);
   char* p = out.data() + old_size;
@@ -445,6 +453,34 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
       p = put_quoted(p, x, std::strlen(x));
       *p++ = ':';
       p = put_quoted(p, v, std::strlen(v));
+    }
+    *p++ = '}';
+  }
+  // --output-bpfmap: {"id":N,"name":"...","key_size":N,"key":"<hex>","value_size":N,"value":"<hex>"},
+  // key and value as the bytes read (at most 256; "value" left out when
+  // there is none: a delete, a lookup that found nothing).
+  if (has_bpfmap) {
+    auto put_bytes = [&](const uint8_t* b, uint32_t n) {
+      *p++ = '"';
+      for (uint32_t i = 0; b != nullptr && i < n; ++i) {
+        *p++ = gotext::kHexDigits[b[i] >> 4];
+        *p++ = gotext::kHexDigits[b[i] & 0xf];
+      }
+      *p++ = '"';
+    };
+    p = put_lit(p, ",\"bpfmap\":{\"id\":");
+    p = put_dec(p, ev.bpfmap_id);
+    p = put_lit(p, ",\"name\":");
+    p = put_quoted(p, bpfmap_name, bpfmap_name_n);
+    p = put_lit(p, ",\"key_size\":");
+    p = put_dec(p, ev.bpfmap_key_size);
+    p = put_lit(p, ",\"key\":");
+    put_bytes(ev.bpfmap_key, ev.bpfmap_key_len);
+    p = put_lit(p, ",\"value_size\":");
+    p = put_dec(p, ev.bpfmap_value_size);
+    if (ev.bpfmap_value_len > 0) {
+      p = put_lit(p, ",\"value\":");
+      put_bytes(ev.bpfmap_value, ev.bpfmap_value_len);
     }
     *p++ = '}';
   }

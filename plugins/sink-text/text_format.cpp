@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cstddef>
 #include <cstring>
 #include <ctime>
 
@@ -428,7 +429,9 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
   }
   assert(static_cast<size_t>(p - (out.data() + old_size)) <= bound);
   out.resize(static_cast<size_t>(p - out.data()));
-  const bool v14 = ev.size >= sizeof(pwru_event_v1);
+  // What the host filled: ABI 1.4 ends at shinfo_btf, 1.5 at bpfmap_value.
+  const bool v14 = ev.size >= offsetof(pwru_event_v1, shinfo_btf) + sizeof(ev.shinfo_btf);
+  const bool v15 = ev.size >= offsetof(pwru_event_v1, bpfmap_value) + sizeof(ev.bpfmap_value);
   // --output-skb-metadata: " name=value" per expression (its last field's name).
   if (v14 && (ev.flags & PWRU_EV_SKB_METADATA) != 0 && ev.skb_metadata_names != nullptr &&
       ev.skb_metadata_text != nullptr) {
@@ -467,6 +470,17 @@ void Formatter::append_line(const pwru_event_v1& ev, fmt::memory_buffer& out) {
     char* e = put_tuple(tmp, t, opts_.output_tcp_flags);
     out.push_back(' ');
     out.append(tmp, e);
+  }
+  // --output-bpfmap, as pwru: "\nmap_id: %d\nmap_name: %s\nkey(%d):\n<hex.Dump>value(%d):\n<hex.Dump>",
+  // the sizes the map's, the dumps at most 256 bytes (none for a delete's
+  // value or a lookup that found nothing).
+  if (v15 && (ev.flags & PWRU_EV_BPFMAP) != 0) {
+    const char* name = ev.bpfmap_name != nullptr ? ev.bpfmap_name : "";
+    fmt::format_to(std::back_inserter(out), "\nmap_id: {}\nmap_name: {}\nkey({}):\n", ev.bpfmap_id, name,
+                   ev.bpfmap_key_size);
+    if (ev.bpfmap_key != nullptr) gotext::hex_dump(ev.bpfmap_key, ev.bpfmap_key_len, out);
+    fmt::format_to(std::back_inserter(out), "value({}):\n", ev.bpfmap_value_size);
+    if (ev.bpfmap_value != nullptr) gotext::hex_dump(ev.bpfmap_value, ev.bpfmap_value_len, out);
   }
   out.push_back('\n');
 }

@@ -96,7 +96,10 @@ for flag in "${!help_of[@]}"; do
 		[[ $text == *"Default: $d."* || $text == *"(default $d)"* ]] || fail "$flag: default '$d' of --help is not in its entry"
 	fi
 done
-[ "$notyet" -ge 1 ] || fail "--help marks no flag as not available yet (the check would prove nothing)"
+# Every cilium/pwru flag is in this build now: then nothing in the page may say otherwise.
+if [ "$notyet" = 0 ] && grep -q 'not available in this build yet' "$tmp/man.txt"; then
+	fail "the man page marks something as not available yet, --help marks no flag"
+fi
 
 "$pwru" --list-presets | awk 'NR > 1 && NF == 2 {print $1}' >"$tmp/presets"
 [ -s "$tmp/presets" ] || fail "pwru --list-presets lists nothing"

@@ -120,7 +120,6 @@ printf 'version = 1\n[output\n' >"$cfg/syntax.toml"
 printf 'version = 1\n[output]\ntimestamp = "later"\n' >"$cfg/bad-value.toml"
 printf 'version = 1\n[[sink]]\nplugin = "json"\nfile = "%s"\n  bogus = 1\n' "$RT_TMP/never.json" >"$cfg/plugin-key.toml"
 printf 'version = 1\n[[sink]]\nfile = "%s"\n' "$RT_TMP/never.json" >"$cfg/plugin-missing.toml"
-printf 'version = 1\n[output]\nbpfmap = true\n' >"$cfg/not-yet.toml"
 printf 'version = 1\n[[selector]]\nplugin = "skb-funcs"\n' >"$cfg/selector.toml"
 run_case config-unknown-key "$cfg/unknown-key.toml:3:1: output.metaa" -- --config "$cfg/unknown-key.toml"
 run_case config-wrong-type "$cfg/wrong-type.toml:3:8: output.meta" -- --config "$cfg/wrong-type.toml"
@@ -130,7 +129,6 @@ run_case config-syntax "$cfg/syntax.toml:2:" -- --config "$cfg/syntax.toml"
 run_case config-bad-value "$cfg/bad-value.toml:3:13: output.timestamp" -- --config "$cfg/bad-value.toml"
 run_case config-plugin-key "$cfg/plugin-key.toml:5:11: bogus" -- --config "$cfg/plugin-key.toml"
 run_case config-plugin-missing "$cfg/plugin-missing.toml:2:1: [[sink]] #1: missing plugin" -- --config "$cfg/plugin-missing.toml"
-run_case config-not-yet "$cfg/not-yet.toml:3:10: output.bpfmap (--output-bpfmap): not available" -- --config "$cfg/not-yet.toml"
 run_case pcapng-linktype "bogus" -- --output-pcapng "$RT_TMP/x.pcapng" --output-pcapng-linktype bogus 'tcp port 8080'
 run_case pcapng-snaplen "513" -- --output-pcapng "$RT_TMP/x.pcapng" --output-pcapng-snaplen 513 'tcp port 8080'
 run_case filter-func-no-tracepoint "nosuch_func" -- --backend tracepoint --filter-func 'nosuch_func' 'tcp port 8080'
@@ -164,6 +162,9 @@ run_case plugin-doc-bad-kind "'sunk'" -- --plugin-doc sunk:text
 # Skb tracking: --filter-non-skb-funcs traces functions, which only the kprobe backends can.
 run_case non-skb-funcs-tracepoint '--filter-non-skb-funcs fib_table_lookup: needs a kprobe backend' -- \
 	--backend tracepoint --filter-non-skb-funcs fib_table_lookup 'tcp port 8080'
+# --filter-track-bpf-helpers adds the functions BPF programs call to the non-skb ones.
+run_case track-bpf-helpers-tracepoint '--filter-track-bpf-helpers: needs a kprobe backend' -- \
+	--backend tracepoint --filter-track-bpf-helpers 'tcp port 8080'
 if have_kprobe; then
 	rt_log "skip non-skb-funcs-auto: this kernel has kprobes (auto picks a kprobe backend)"
 	run_case non-skb-funcs-unknown "'pwru_no_such_function'" -- --filter-non-skb-funcs pwru_no_such_function \
@@ -171,6 +172,8 @@ if have_kprobe; then
 else
 	run_case non-skb-funcs-auto 're:fib_table_lookup: needs a kprobe backend .*auto-detection is using the tracepoint backend' \
 		-- --filter-non-skb-funcs fib_table_lookup 'tcp port 8080'
+	run_case track-bpf-helpers-auto 're:^pwru: --filter-track-bpf-helpers: needs a kprobe backend .*auto-detection is using the tracepoint backend' \
+		-- --filter-track-bpf-helpers 'tcp port 8080'
 fi
 run_case non-skb-funcs-bad-name "'ip_rcv/2'" -- --filter-non-skb-funcs fib_table_lookup,ip_rcv/2
 run_case track-skb-not-a-bool "re:--filter-track-skb.*maybe" -- --filter-track-skb=maybe
@@ -180,12 +183,6 @@ printf 'version = 1\n[track]\nskb-by-stack = true\n' >"$cfg/track-key.toml"
 run_case config-track-type "$cfg/track-type.toml:3:7: track.skb" -- --config "$cfg/track-type.toml"
 run_case config-non-skb-type "$cfg/non-skb-type.toml:3:17: probe.non-skb-funcs" -- --config "$cfg/non-skb-type.toml"
 run_case config-track-key "$cfg/track-key.toml:3:1: track.skb-by-stack" -- --config "$cfg/track-key.toml"
-
-# cilium/pwru flags whose features are not in this build: accepted by the parser, then
-# refused with one line (never silently ignored).
-for f in --filter-track-bpf-helpers --output-bpfmap; do
-	run_case "not-yet${f}" "$f: not available in this build yet" -- "$f" 'tcp port 8080'
-done
 
 # --filter-trace-tc/-xdp need fentry programs on BPF programs. A kernel that refuses them
 # (this host's sandbox: loading an fentry program gives EPERM) is told before anything is

@@ -108,6 +108,7 @@ Sample sample_for(const OptionSpec& spec, const Options& d) {
 std::string_view implied_by(std::string_view flag) {
   if (flag == "--filter-trace-tc") return "--output-skb-cb";
   if (flag == "--filter-non-skb-funcs") return "--filter-track-skb-by-stackid";
+  if (flag == "--filter-track-bpf-helpers") return "--filter-track-skb-by-stackid";
   return "";
 }
 
@@ -159,8 +160,10 @@ TEST(OptionTable, EveryFlagThroughTheParser) {
     Options back = from_text(to_toml(o));
     EXPECT_EQ(back, o);
   }
-  EXPECT_GE(available, 43u);
-  EXPECT_GE(not_yet, 2u);
+  EXPECT_GE(available, 47u);
+  // Every cilium/pwru flag is in this build; the kNotYet path stays for rows
+  // added before their feature.
+  EXPECT_EQ(not_yet, 0u);
 }
 
 TEST(OptionTable, KeysAndFlagsAreUnique) {

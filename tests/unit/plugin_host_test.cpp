@@ -362,17 +362,17 @@ TEST(PluginRefuse, DescriptorTooSmall) {
 }
 
 TEST(PluginRefuse, OtherMajorThroughTheV1Symbol) {
-  expect_refused(Kind::sink, "abi2", {"built for plugin ABI 2.0, this pwru speaks 1.4"});
+  expect_refused(Kind::sink, "abi2", {"built for plugin ABI 2.0, this pwru speaks 1.5"});
 }
 
 TEST(PluginRefuse, NewerMinorThanTheHost) {
-  expect_refused(Kind::sink, "minor99", {"needs plugin ABI 1.99, this pwru speaks 1.4"});
-  expect_refused(Kind::sink, "minor9", {"needs plugin ABI 1.9, this pwru speaks 1.4"});
+  expect_refused(Kind::sink, "minor99", {"needs plugin ABI 1.99, this pwru speaks 1.5"});
+  expect_refused(Kind::sink, "minor9", {"needs plugin ABI 1.9, this pwru speaks 1.5"});
 }
 
-TEST(PluginAbi, HostSpeaks14) {
+TEST(PluginAbi, HostSpeaks15) {
   EXPECT_EQ(PWRU_ABI_MAJOR, 1);
-  EXPECT_EQ(PWRU_ABI_MINOR, 4);
+  EXPECT_EQ(PWRU_ABI_MINOR, 5);
 }
 
 // ABI 1.2: pwru_sink_ops_v1.needs, read only from a plugin that declares
@@ -428,7 +428,7 @@ TEST(PluginRefuse, UnknownKind) {
 TEST(PluginRefuse, SelectorNeedsAbi11) {
   expect_refused(Kind::selector, "csel",
                  {"selector plugins need plugin ABI 1.1 or later (1.0 defines no selector ops), "
-                  "the plugin was built for 1.0; this pwru speaks 1.4"});
+                  "the plugin was built for 1.0; this pwru speaks 1.5"});
 }
 
 TEST(PluginRefuse, SelectorOpsTableTooSmall) {
@@ -622,7 +622,7 @@ TEST(PluginTrust, ListingReportsTheRefusal) {
 TEST(PluginDoc, IsAConfigSnippetWithTheDocumentedKeys) {
   PluginHost host = fixture_host();
   EXPECT_EQ(format_plugin_doc(*host.load(Kind::sink, "good")),
-            "# sink \"good\" 1.2.3 (plugin ABI 1.4): " + fixture("sink-good").string() +
+            "# sink \"good\" 1.2.3 (plugin ABI 1.5): " + fixture("sink-good").string() +
                 "\n# test fixture: a sink written with the SDK\n[[sink]]\nplugin = \"good\"\n"
                 "prefix = \"ok\"  # first word of every line\n");
   const std::string c = format_plugin_doc(*host.load(Kind::sink, "csink"));
@@ -637,7 +637,7 @@ TEST(PluginSink, SdkSinkEndToEnd) {
   SinkInstance sink = host.create_sink("good", "prefix = \"hi\"\n", "trace.toml [[sink]] #1");
   EXPECT_EQ(sink.name(), "good");
   EXPECT_EQ(sink.library().version(), "1.2.3");
-  EXPECT_EQ(sink.library().abi(), "1.4");
+  EXPECT_EQ(sink.library().abi(), "1.5");
   EXPECT_NE(sink.library().config_doc().find("prefix"), std::string::npos);
 
   TestSession s;
@@ -923,7 +923,7 @@ TEST(PluginSelector, SdkSelectorSeesEveryCandidateField) {
   EXPECT_EQ(sel("kind = \"kprobe\"\nprefix = \"nothing\""), V{});
   SelectorInstance s = host.create_selector("good", "", "cli");
   EXPECT_EQ(s.name(), "good");
-  EXPECT_EQ(s.library().abi(), "1.4");
+  EXPECT_EQ(s.library().abi(), "1.5");
   EXPECT_EQ(s.library().kind(), Kind::selector);
   EXPECT_TRUE(s.select({}).empty());
 }
@@ -1002,7 +1002,7 @@ TEST(PluginList, ShowsGoodAndBrokenPluginsWithTheirErrors) {
   EXPECT_EQ(good->name, "good");
   EXPECT_EQ(good->kind, Kind::sink);
   EXPECT_EQ(good->version, "1.2.3");
-  EXPECT_EQ(good->abi, "1.4");
+  EXPECT_EQ(good->abi, "1.5");
   EXPECT_EQ(good->description, "test fixture: a sink written with the SDK");
   EXPECT_FALSE(good->shadowed);
 
@@ -1019,7 +1019,7 @@ TEST(PluginList, ShowsGoodAndBrokenPluginsWithTheirErrors) {
       {"sink-v2only", "built for plugin ABI 2, this pwru speaks 1"},
       {"sink-abi2", "built for plugin ABI 2.0"},
       {"sink-minor99", "needs plugin ABI 1.99"},
-      {"sink-minor9", "needs plugin ABI 1.9, this pwru speaks 1.4"},
+      {"sink-minor9", "needs plugin ABI 1.9, this pwru speaks 1.5"},
       {"selector-csel", "selector plugins need plugin ABI 1.1 or later"},
       {"selector-smallops", "the selector ops table is 4 bytes"},
       {"selector-noselect", "lacks required function(s): select"},

@@ -168,3 +168,11 @@ TEST(NonSkbFuncs, NeedAKprobeBackend) {
   EXPECT_NO_THROW(require_kprobe_backend({"fib_table_lookup"}, Choice{BackendKind::kKprobe, ""}));
   EXPECT_NO_THROW(require_kprobe_backend({"fib_table_lookup"}, Choice{BackendKind::kKprobeMulti, ""}));
 }
+
+TEST(Tracking, TrackBpfHelpersNeedsAKprobeBackend) {
+  const Choice tp{BackendKind::kTracepoint, ""};
+  EXPECT_EQ(usage_error([&] { require_kprobe_backend({}, tp, true); }),
+            "--filter-track-bpf-helpers: needs a kprobe backend (kprobe or kprobe-multi) to trace functions, and "
+            "--backend tracepoint was asked for");
+  EXPECT_NO_THROW(require_kprobe_backend({}, Choice{BackendKind::kKprobe, ""}, true));
+}

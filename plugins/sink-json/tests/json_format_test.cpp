@@ -641,5 +641,25 @@ TEST(JsonFormatOutflags, MetadataObjectByExpression) {
             "\"metadata\":{\"skb->mark\":\"42\",\"skb->dev->ml_priv_type\":\"ML_PRIV_NONE\"}}\n");
 }
 
+TEST(JsonFormatBpfmap, BpfmapObjectWithHexKeyAndValue) {
+  static const uint8_t kKey[] = {0x70, 0x77, 0x72, 0x75};
+  static const uint8_t kValue[] = {0x03, 0, 0, 0, 0, 0, 0, 0};
+  EventBuilder ev;
+  ev.func("htab_map_update_elem").bpfmap(17, "pwru_test_map", 4, kKey, 4, 8, kValue, 8);
+  EXPECT_EQ(line(no_parts(), ev),
+            "{\"skb\":\"0x0\",\"cpu\":0,\"process\":\"<empty>:0\",\"func\":\"htab_map_update_elem\","
+            "\"bpfmap\":{\"id\":17,\"name\":\"pwru_test_map\",\"key_size\":4,\"key\":\"70777275\","
+            "\"value_size\":8,\"value\":\"0300000000000000\"}}\n");
+  // A delete (no value read): no "value"; a name that needs escaping is escaped.
+  EventBuilder del;
+  del.func("htab_map_delete_elem").bpfmap(2, "a\"b", 4, kKey, 4, 8, nullptr, 0);
+  EXPECT_EQ(line(no_parts(), del),
+            "{\"skb\":\"0x0\",\"cpu\":0,\"process\":\"<empty>:0\",\"func\":\"htab_map_delete_elem\","
+            "\"bpfmap\":{\"id\":2,\"name\":\"a\\\"b\",\"key_size\":4,\"key\":\"70777275\",\"value_size\":8}}\n");
+  // An ABI 1.4 event: no bpfmap.
+  del.size(offsetof(pwru_event_v1, bpfmap_id));
+  EXPECT_EQ(line(no_parts(), del).find("bpfmap"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pwru::json

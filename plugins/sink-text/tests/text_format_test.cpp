@@ -766,7 +766,8 @@ TEST(TextFormatStress, RandomEventsStayWellFormed) {
     for (int i = 0; i < 300; ++i) {
       pwru_event_v1 ev{};
       ev.size = sizeof(ev);
-      ev.flags = static_cast<uint32_t>(rng());
+      // The map block of --output-bpfmap is lines of its own (TextFormatBpfmap tests it).
+      ev.flags = static_cast<uint32_t>(rng()) & ~PWRU_EV_BPFMAP;
       ev.skb = rng();
       ev.ktime_ns = rng();
       ev.wall_ns = rng() % (4000000000ull * 1000000000ull);
@@ -893,6 +894,81 @@ TEST(TextFormatOutflags, OlderEventsWithoutTheFieldsAreSafe) {
   ev.func("f").skb_btf("not read").tunnel4("203.0.113.1", 1, "203.0.113.2", 2, kUdp);
   ev.size(offsetof(pwru_event_v1, skb_cb));
   EXPECT_EQ(run(o, {ev}, false), "0x0                0   <empty>:0        f :0->:0()\n");
+}
+
+std::string dump(const std::string& bytes) {
+  std::string out;
+  gotext::hex_dump(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), out);
+  return out;
+}
+
+// Go's encoding/hex Dump, from its package documentation's example
+// (hex.Dump([]byte("Go is an open source programming language."))) and
+// from its Dumper's rules: 16 bytes a line, an extra space after the 8th,
+// a short last line padded to the text column, '.' outside 32..126.
+TEST(GoHexDump, MatchesGoEncodingHexDump) {
+  EXPECT_EQ(dump("Go is an open source programming language."),
+            "00000000  47 6f 20 69 73 20 61 6e  20 6f 70 65 6e 20 73 6f  |Go is an open so|\n"
+            "00000010  75 72 63 65 20 70 72 6f  67 72 61 6d 6d 69 6e 67  |urce programming|\n"
+            "00000020  20 6c 61 6e 67 75 61 67  65 2e                    | language.|\n");
+  EXPECT_EQ(dump(""), "");
+  EXPECT_EQ(dump(std::string("\x01\x00\x00\x00", 4)),
+            "00000000  01 00 00 00                                       |....|\n");
+  EXPECT_EQ(dump(std::string("\x00\x1f\x20\x7e\x7f\x80\xff" "ABCDEFGHI", 16)),
+            "00000000  00 1f 20 7e 7f 80 ff 41  42 43 44 45 46 47 48 49  |.. ~...ABCDEFGHI|\n");
+  // Exactly 8 bytes: the extra space after the 8th byte, then the padding.
+  EXPECT_EQ(dump("abcdefgh"), "00000000  61 62 63 64 65 66 67 68                           |abcdefgh|\n");
+  // The offset column counts in hex.
+  const std::string big(0x120, 'z');
+  const std::string d = dump(big);
+  EXPECT_NE(d.find("\n00000110  7a 7a"), std::string::npos);
+  EXPECT_EQ(std::count(d.begin(), d.end(), '\n'), 0x12);
+}
+
+// --output-bpfmap after the rest of the line, as pwru prints it.
+TEST(TextFormatBpfmap, MapIdNameKeyAndValueDumps) {
+  static const uint8_t kKey[] = {0x01, 0x00, 0x00, 0x00};
+  static const uint8_t kValue[] = {0x2a, 0, 0, 0, 0, 0, 0, 0};
+  Options o = no_columns();
+  EventBuilder ev;
+  ev.func("htab_map_update_elem").bpfmap(17, "pwru_test_map", 4, kKey, 4, 8, kValue, 8);
+  EXPECT_EQ(run(o, {ev}, false),
+            "0x0                0   <empty>:0        htab_map_update_elem\n"
+            "map_id: 17\nmap_name: pwru_test_map\nkey(4):\n"
+            "00000000  01 00 00 00                                       |....|\n"
+            "value(8):\n"
+            "00000000  2a 00 00 00 00 00 00 00                           |*.......|\n"
+            "\n");
+  // A delete has no value: its size and no dump.
+  EventBuilder del;
+  del.func("htab_map_delete_elem").bpfmap(17, "pwru_test_map", 4, kKey, 4, 8, nullptr, 0);
+  EXPECT_EQ(run(o, {del}, false),
+            "0x0                0   <empty>:0        htab_map_delete_elem\n"
+            "map_id: 17\nmap_name: pwru_test_map\nkey(4):\n"
+            "00000000  01 00 00 00                                       |....|\n"
+            "value(8):\n\n");
+}
+
+TEST(TextFormatBpfmap, SizesAreTheMapsDumpsAtMost256Bytes) {
+  std::vector<uint8_t> key(256, 0xab);
+  Options o = no_columns();
+  EventBuilder ev;
+  ev.func("f").bpfmap(1, "m", 300, key.data(), 256, 0, nullptr, 0);
+  const std::string out = run(o, {ev}, false);
+  EXPECT_NE(out.find("\nkey(300):\n00000000  ab ab"), std::string::npos) << out;
+  EXPECT_NE(out.find("\n000000f0  ab ab ab ab ab ab ab ab  ab ab ab ab ab ab ab ab  |................|\nvalue(0):\n\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("00000100"), std::string::npos) << out;
+}
+
+TEST(TextFormatBpfmap, OlderEventsWithoutTheFieldsAreSafe) {
+  static const uint8_t kKey[] = {1};
+  Options o = no_columns();
+  EventBuilder ev;
+  ev.func("f").bpfmap(1, "m", 1, kKey, 1, 0, nullptr, 0);
+  ev.size(offsetof(pwru_event_v1, bpfmap_id));  // an ABI 1.4 event
+  EXPECT_EQ(run(o, {ev}, false), "0x0                0   <empty>:0        f\n");
 }
 
 }  // namespace

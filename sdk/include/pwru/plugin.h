@@ -48,9 +48,10 @@ extern "C" {
  *       PWRU_EV_SHINFO_BTF) and the tunnel filter slots PWRU_SLOT_TUNNEL_L2
  *       and PWRU_SLOT_TUNNEL_L3, accepted from plugins that declare
  *       abi_minor >= 4.
+ *  1.5: pwru_event_v1 BPF map fields (PWRU_EV_BPFMAP, --output-bpfmap).
  */
 #define PWRU_ABI_MAJOR 1
-#define PWRU_ABI_MINOR 4
+#define PWRU_ABI_MINOR 5
 
 /* The one symbol a plugin library exports. Its name carries the major. */
 #define PWRU_PLUGIN_ENTRY_V1 pwru_plugin_entry_v1
@@ -131,6 +132,7 @@ enum pwru_probe_kind {
 #define PWRU_EV_TUNNEL (1u << 8)      /* ABI 1.4: tunnel_tuple (--output-tunnel) */
 #define PWRU_EV_SKB_BTF (1u << 9)     /* ABI 1.4: skb_btf (--output-skb) */
 #define PWRU_EV_SHINFO_BTF (1u << 10) /* ABI 1.4: shinfo_btf (--output-skb-shared-info) */
+#define PWRU_EV_BPFMAP (1u << 11)     /* ABI 1.5: bpfmap_* (--output-bpfmap) */
 
 /* Link type of pwru_event_v1.packet (values are pcap DLT_/LINKTYPE_ numbers). */
 #define PWRU_LINKTYPE_ETHERNET 1
@@ -218,6 +220,21 @@ struct pwru_event_v1 {
 	 * trailing newline), or "" when the kernel could not print it. */
 	const char *skb_btf;
 	const char *shinfo_btf;
+	/* ABI 1.5, PWRU_EV_BPFMAP (--output-bpfmap): the BPF map operation this
+	 * event is (an update, delete or lookup traced as a non-skb function):
+	 * the map's id, name, key and value sizes, and up to 256 bytes each of
+	 * the key and the value. bpfmap_key_len / bpfmap_value_len say how many
+	 * bytes were read: 0 when there are none (a delete has no value, a
+	 * lookup that found nothing has none). */
+	uint32_t bpfmap_id;
+	uint32_t bpfmap_key_size;
+	uint32_t bpfmap_value_size;
+	uint32_t bpfmap_key_len;
+	uint32_t bpfmap_value_len;
+	uint32_t reserved3;
+	const char *bpfmap_name;
+	const uint8_t *bpfmap_key;
+	const uint8_t *bpfmap_value;
 };
 
 /* One attached probe point; pwru_event_v1.probe_id indexes these. */

@@ -311,4 +311,42 @@ class WallClockText {
   size_t len_ = 0;
 };
 
+// Go's encoding/hex Dump(data), byte for byte, appended to `out`: per 16
+// bytes "%08x  " offset, each byte as two lowercase hex digits and a space
+// (one more space after the 8th), then " |" + the bytes as text ('.'
+// outside 32..126) + "|\n"; a short last line is padded so its text column
+// lines up. No bytes, no output.
+template <typename Out>
+void hex_dump(const uint8_t* data, size_t n, Out& out) {
+  for (size_t line = 0; line < n; line += 16) {
+    char buf[80];
+    char* p = buf;
+    const auto off = static_cast<uint32_t>(line);
+    for (int shift = 28; shift >= 0; shift -= 4) *p++ = kHexDigits[(off >> shift) & 0xf];
+    *p++ = ' ';
+    *p++ = ' ';
+    const size_t used = std::min<size_t>(16, n - line);
+    for (size_t i = 0; i < 16; ++i) {
+      if (i < used) {
+        *p++ = kHexDigits[data[line + i] >> 4];
+        *p++ = kHexDigits[data[line + i] & 0xf];
+      } else {
+        *p++ = ' ';
+        *p++ = ' ';
+      }
+      *p++ = ' ';
+      if (i == 7) *p++ = ' ';
+    }
+    *p++ = ' ';
+    *p++ = '|';
+    for (size_t i = 0; i < used; ++i) {
+      const uint8_t c = data[line + i];
+      *p++ = c < 32 || c > 126 ? '.' : static_cast<char>(c);
+    }
+    *p++ = '|';
+    *p++ = '\n';
+    out.append(buf, p);
+  }
+}
+
 }  // namespace pwru::gotext

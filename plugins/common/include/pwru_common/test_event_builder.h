@@ -128,6 +128,20 @@ class EventBuilder {
     return set(ev_.shinfo_btf, text);
   }
 
+  EventBuilder& bpfmap(uint32_t id, const char* name, uint32_t key_size, const uint8_t* key, uint32_t key_len,
+                       uint32_t value_size, const uint8_t* value, uint32_t value_len) {
+    ev_.flags |= PWRU_EV_BPFMAP;
+    ev_.bpfmap_id = id;
+    ev_.bpfmap_name = name;
+    ev_.bpfmap_key_size = key_size;
+    ev_.bpfmap_key = key;
+    ev_.bpfmap_key_len = key_len;
+    ev_.bpfmap_value_size = value_size;
+    ev_.bpfmap_value = value;
+    ev_.bpfmap_value_len = value_len;
+    return *this;
+  }
+
   const pwru_event_v1& get() const { return ev_; }
   operator const pwru_event_v1&() const { return ev_; }  // NOLINT(google-explicit-constructor)
 
