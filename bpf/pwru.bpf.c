@@ -472,6 +472,18 @@ static __always_inline void count_lost(void)
  *     original's head, so a nested clone of another skb on the same task
  *     cannot be taken for it).
  *
+ * XDP to skb (PWRU_TRACK_XDP, with --filter-trace-xdp): an XDP program
+ * may rewrite a packet before the stack builds an skb of it, and veth
+ * copies an skb into a new one (a new address) to run XDP on it. The
+ * fentry entry of a traced XDP program notes, per CPU, the buffer that
+ * matched (or whose data_hard_start is already followed); the program's
+ * fexit entry, when the verdict hands the buffer on (XDP_PASS or
+ * XDP_REDIRECT), puts its data_hard_start into pwru_xdp_dhs. The first skb
+ * whose head is that address is tracked (and the entry dropped: an skb
+ * built from it is followed by its address from then on, and a recycled
+ * page-pool page does not keep following unrelated packets). Buffers that
+ * are dropped, or sent back out (XDP_TX), are not noted.
+ *
  * Stack id (by-stackid): which kernel stack this runs on, not the frames
  * on it. pwru walks the frame-pointer chain to the outermost frame; on
  * kernels built without frame pointers (ORC, e.g. Debian's) that walk
@@ -486,6 +498,7 @@ static __always_inline void count_lost(void)
 #define TRACK_NONE 0
 #define TRACK_BY_SKB 1
 #define TRACK_BY_STACK 2
+#define TRACK_BY_XDP 3 /* built from an XDP buffer that matched */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -507,6 +520,22 @@ struct {
 	__type(key, __u64);   /* skb */
 	__type(value, __u64); /* its stack id */
 } pwru_skb_stack SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PWRU_TRACK_XDP_BUFS);
+	__type(key, __u64);  /* xdp_buff data_hard_start */
+	__type(value, __u8);
+} pwru_xdp_dhs SEC(".maps");
+
+/* The XDP buffer the fentry entry let through on this CPU, for the fexit
+ * entry of the same program run (0: none). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} pwru_xdp_hit SEC(".maps");
 
 struct pwru_clone_key {
 	__u64 head;
@@ -546,6 +575,14 @@ static __always_inline __u32 track_lookup(struct sk_buff *skb)
 
 	if ((CFG.track & PWRU_TRACK_SKB) && bpf_map_lookup_elem(&pwru_track_skb, &key))
 		return TRACK_BY_SKB;
+	if (CFG.track & PWRU_TRACK_XDP) {
+		__u64 head = (__u64)BPF_CORE_READ(skb, head);
+
+		if (head && bpf_map_lookup_elem(&pwru_xdp_dhs, &head)) {
+			bpf_map_delete_elem(&pwru_xdp_dhs, &head);
+			return TRACK_BY_XDP;
+		}
+	}
 	if (CFG.track & PWRU_TRACK_STACK) {
 		sid = pwru_stack_id();
 		if (bpf_map_lookup_elem(&pwru_stack_skb, &sid))
@@ -567,7 +604,7 @@ static __always_inline void track_update(struct sk_buff *skb, __u32 by)
 {
 	__u64 key = (__u64)skb;
 
-	if ((CFG.track & PWRU_TRACK_SKB) && by == TRACK_NONE)
+	if ((CFG.track & PWRU_TRACK_SKB) && (by == TRACK_NONE || by == TRACK_BY_XDP))
 		track_add(key);
 	if ((CFG.track & PWRU_TRACK_STACK) && by != TRACK_BY_STACK) {
 		__u64 sid = pwru_stack_id();
@@ -923,6 +960,7 @@ struct xdp_rxq_info {
 struct xdp_buff {
 	void *data;
 	void *data_end;
+	void *data_hard_start;
 	struct xdp_rxq_info *rxq;
 } __attribute__((preserve_access_index));
 
@@ -940,6 +978,15 @@ static __always_inline __u64 fentry_arg0(void *ctx)
 	__u64 v = 0;
 
 	bpf_probe_read_kernel(&v, sizeof(v), ctx);
+	return v;
+}
+
+/* The return value in an fexit entry on a one-argument function. */
+static __always_inline __u64 fexit_ret1(void *ctx)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), ctx + sizeof(__u64));
 	return v;
 }
 
@@ -969,23 +1016,31 @@ static __always_inline int handle_xdp(void *ctx, struct xdp_buff *xdp, __u32 pro
 	unsigned char *data, *data_end;
 	__u32 slot = PWRU_PKT_SLOT_XDP;
 	__u32 netns = 0;
+	bool tracked = false;
 	__s64 len;
 
 	if (!xdp)
 		return 0;
+	/* A buffer whose data_hard_start is followed (an XDP buffer passed
+	 * on by an XDP program earlier, e.g. redirected) skips the filters. */
+	if (CFG.track & PWRU_TRACK_XDP) {
+		__u64 dhs = (__u64)BPF_CORE_READ(xdp, data_hard_start);
+
+		tracked = dhs && bpf_map_lookup_elem(&pwru_xdp_dhs, &dhs);
+	}
 	dev = BPF_CORE_READ(xdp, rxq, dev);
 	if (CFG.filter_netns) {
 		netns = dev ? dev_netns(dev) : 0;
-		if (netns != CFG.netns)
+		if (netns != CFG.netns && !tracked)
 			return 0;
 	}
 	if (CFG.filter_ifindex) {
-		if (!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex)
+		if ((!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex) && !tracked)
 			return 0;
 	}
 	/* --filter-xdp-expr (pwru_outflags.bpf.h), before the bytes are
 	 * copied. */
-	if (!pwru_outflags_filter_xdp(xdp))
+	if (!tracked && !pwru_outflags_filter_xdp(xdp))
 		return 0;
 	data = BPF_CORE_READ(xdp, data);
 	data_end = BPF_CORE_READ(xdp, data_end);
@@ -1005,9 +1060,18 @@ static __always_inline int handle_xdp(void *ctx, struct xdp_buff *xdp, __u32 pro
 		if (n <= PWRU_PKT_BUF && bpf_probe_read_kernel(pkt->data, n, data) == 0)
 			cap.caplen = n;
 	}
-	if (CFG.filter_pcap && pkt) {
+	if (CFG.filter_pcap && pkt && !tracked) {
 		if (!pwru_pcap_l2(pkt->data, cap.caplen, cap.wirelen))
 			return 0;
+	}
+	/* Every filter passed: the program's fexit entry follows the buffer
+	 * into its skb if the verdict hands it on. */
+	if (CFG.track & PWRU_TRACK_XDP) {
+		__u32 zero = 0;
+		__u64 *hit = bpf_map_lookup_elem(&pwru_xdp_hit, &zero);
+
+		if (hit)
+			*hit = (__u64)xdp;
 	}
 
 	/* The same layout as handle_skb's records (the decoder checks one
@@ -1073,6 +1137,36 @@ SEC("fentry/pwru_xdp")
 int pwru_fentry_xdp(void *ctx)
 {
 	return handle_xdp(ctx, (void *)fentry_arg0(ctx), pwru_prog_probe_id());
+}
+
+/* enum xdp_action */
+#define PWRU_XDP_PASS 2
+#define PWRU_XDP_REDIRECT 4
+
+/*
+ * fexit on a traced XDP program (PWRU_TRACK_XDP only; no event): when the
+ * fentry entry of this run let the buffer through and the verdict hands
+ * it on, its skb is followed (see "XDP to skb" above).
+ */
+SEC("fexit/pwru_xdp")
+int pwru_fexit_xdp(void *ctx)
+{
+	__u64 xdp = fentry_arg0(ctx);
+	__u64 verdict = fexit_ret1(ctx);
+	__u32 zero = 0;
+	__u64 *hit = bpf_map_lookup_elem(&pwru_xdp_hit, &zero);
+	__u64 dhs;
+	__u8 one = 1;
+
+	if (!hit || !xdp || *hit != xdp)
+		return 0;
+	*hit = 0;
+	if ((__u32)verdict != PWRU_XDP_PASS && (__u32)verdict != PWRU_XDP_REDIRECT)
+		return 0;
+	dhs = (__u64)BPF_CORE_READ((struct xdp_buff *)xdp, data_hard_start);
+	if (dhs)
+		bpf_map_update_elem(&pwru_xdp_dhs, &dhs, &one, PWRU_BPF_ANY);
+	return 0;
 }
 
 /*

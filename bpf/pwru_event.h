@@ -26,6 +26,7 @@
 #define PWRU_TRACK_SKBS 16384   /* tracked skb addresses */
 #define PWRU_TRACK_STACKS 4096  /* stack id <-> skb (by-stackid) */
 #define PWRU_TRACK_CLONES 1024  /* skb_clone() calls in flight of tracked skbs */
+#define PWRU_TRACK_XDP_BUFS 4096 /* XDP buffers passed on, not yet built into an skb */
 
 /* Markers the splicer (core/bpf/splice.cpp) looks for in stub bodies. */
 #define PWRU_SPLICE_MAGIC_PCAP_L2 0x70777275ca9e0002ULL
@@ -98,6 +99,10 @@ struct pwru_bpf_config {
 /* pwru_bpf_config.track */
 #define PWRU_TRACK_SKB (1u << 0)   /* --filter-track-skb: follow a matched skb by its address */
 #define PWRU_TRACK_STACK (1u << 1) /* --filter-track-skb-by-stackid: and by the stack it runs on */
+/* --filter-track-skb with --filter-trace-xdp: an XDP buffer that matched and
+ * was passed on (XDP_PASS, XDP_REDIRECT) is followed into the skb built
+ * from it (skb->head == the buffer's data_hard_start). */
+#define PWRU_TRACK_XDP (1u << 2)
 
 struct pwru_ktuple {
 	__u8 saddr[16];

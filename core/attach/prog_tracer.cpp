@@ -52,20 +52,27 @@ size_t ProgTracer::count(bpf::FentryKind kind) const {
   return n;
 }
 
-void ProgTracer::attach(const bpf::CoreProgram& prog, uint32_t first_id) {
+void ProgTracer::attach(const bpf::CoreProgram& prog, uint32_t first_id, bool xdp_exits) {
+  auto load_and_link = [&](bpf::FentryKind kind, const Target& t, uint32_t probe_id) {
+    const bool exit = kind == bpf::FentryKind::kXdpExit;
+    const std::string what = describe_target(t.kind, t.prog.id, t.prog.symbol);
+    std::string why;
+    int fd = prog.load_fentry_copy(kind, t.prog.fd.get(), t.prog.entry_btf_id, probe_id, &why);
+    if (fd < 0) throw Error(std::string("loading pwru's ") + (exit ? "fexit" : "fentry") + " program for " + what +
+                            ": " + why);
+    copies_.emplace_back(fd);
+    int link = bpf_link_create(fd, 0, exit ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY, nullptr);
+    if (link < 0 && errno == EINVAL) link = bpf_raw_tracepoint_open(nullptr, fd);  // kernels < 5.13
+    if (link < 0) throw Error(sys_error(std::string("attaching ") + (exit ? "fexit" : "fentry") + " to " + what));
+    links_.emplace_back(link);
+  };
   try {
     for (size_t i = 0; i < targets_.size(); ++i) {
       const Target& t = targets_[i];
-      const std::string what = describe_target(t.kind, t.prog.id, t.prog.symbol);
-      std::string why;
-      int fd = prog.load_fentry_copy(t.kind, t.prog.fd.get(), t.prog.entry_btf_id,
-                                     first_id + static_cast<uint32_t>(i), &why);
-      if (fd < 0) throw Error("loading pwru's fentry program for " + what + ": " + why);
-      copies_.emplace_back(fd);
-      int link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, nullptr);
-      if (link < 0 && errno == EINVAL) link = bpf_raw_tracepoint_open(nullptr, fd);  // kernels < 5.13
-      if (link < 0) throw Error(sys_error("attaching fentry to " + what));
-      links_.emplace_back(link);
+      // The fexit first: a run that passes the fentry entry then always
+      // has its verdict seen.
+      if (xdp_exits && t.kind == bpf::FentryKind::kXdp) load_and_link(bpf::FentryKind::kXdpExit, t, 0);
+      load_and_link(t.kind, t, first_id + static_cast<uint32_t>(i));
     }
   } catch (...) {
     detach();

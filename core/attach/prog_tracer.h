@@ -36,10 +36,12 @@ class ProgTracer {
   std::vector<Probe> probes() const;
   size_t count(bpf::FentryKind kind) const;
 
-  // Loads a copy per program and attaches it. Throws pwru::Error (one
-  // line, plus the verifier's last lines when it refused) with nothing of
-  // this tracer left attached.
-  void attach(const bpf::CoreProgram& prog, uint32_t first_id);
+  // Loads a copy per program and attaches it; with `xdp_exits` also the
+  // fexit entry on each XDP program (PWRU_TRACK_XDP: follow a matched XDP
+  // buffer into its skb). Throws pwru::Error (one line, plus the
+  // verifier's last lines when it refused) with nothing of this tracer
+  // left attached.
+  void attach(const bpf::CoreProgram& prog, uint32_t first_id, bool xdp_exits = false);
   void detach();
   size_t attached() const { return links_.size(); }
 

@@ -107,6 +107,7 @@ void register_handler_once() {
         {"kprobe.multi/pwru", BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI},
         {"fentry/pwru_tc", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY},
         {"fentry/pwru_xdp", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY},
+        {"fexit/pwru_xdp", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT},
     };
     for (const auto& k : kinds) {
       int id = libbpf_register_prog_handler(k.sec, k.type, k.attach, &o);
@@ -267,6 +268,8 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   };
   fentry_template(skel->progs.pwru_fentry_tc, po.tc_template);
   fentry_template(skel->progs.pwru_fentry_xdp, po.xdp_template);
+  fentry_template(skel->progs.pwru_fexit_xdp, po.xdp_exit ? po.xdp_template : std::nullopt);
+  if (!(po.cfg.track & PWRU_TRACK_XDP)) bpf_map__set_max_entries(skel->maps.pwru_xdp_dhs, 1);
 
   job.capture_raw_tp = po.want_raw_tp && po.raw_tp_instances;
   job.zero_tp_cookie = job.capture_raw_tp;
@@ -319,23 +322,25 @@ int CoreProgram::load_raw_tp_instance(int k, uint64_t cookie) const {
 
 int CoreProgram::load_fentry_copy(FentryKind kind, int target_fd, uint32_t btf_id, uint32_t probe_id,
                                   std::string* why) const {
-  const char* name = kind == FentryKind::kTc ? "pwru_fentry_tc" : "pwru_fentry_xdp";
+  const bool exit = kind == FentryKind::kXdpExit;
+  const char* name = kind == FentryKind::kTc ? "pwru_fentry_tc" : exit ? "pwru_fexit_xdp" : "pwru_fentry_xdp";
   auto it = captured_.find(name);
   if (it == captured_.end()) {
     *why = std::string("internal: ") + name + " was not loaded as a template";
     return -EINVAL;
   }
   ProgramImage img = it->second.image;
-  if (!splice(img, PWRU_SPLICE_MAGIC_PROG_PROBE, constant_body(static_cast<int32_t>(probe_id)))) {
+  // The fexit entry emits no event: it has no probe id.
+  if (!exit && !splice(img, PWRU_SPLICE_MAGIC_PROG_PROBE, constant_body(static_cast<int32_t>(probe_id)))) {
     *why = std::string("internal: ") + name + " has no probe id stub";
     return -EINVAL;
   }
   LIBBPF_OPTS(bpf_prog_load_opts, o);
-  o.expected_attach_type = BPF_TRACE_FENTRY;
+  o.expected_attach_type = exit ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
   o.attach_prog_fd = static_cast<uint32_t>(target_fd);
   o.attach_btf_id = btf_id;
   set_ext_info(o, img, it->second.btf_fd);
-  const char* short_name = kind == FentryKind::kTc ? "pwru_tc" : "pwru_xdp";
+  const char* short_name = kind == FentryKind::kTc ? "pwru_tc" : exit ? "pwru_xdp_exit" : "pwru_xdp";
   int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, short_name, "Dual BSD/GPL", img.insns.data(), img.insns.size(), &o);
   if (fd >= 0) return fd;
   const int err = errno;

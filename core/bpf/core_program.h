@@ -52,6 +52,9 @@ struct ProgramOptions {
   };
   std::optional<FentryTarget> tc_template;
   std::optional<FentryTarget> xdp_template;
+  // Also load the fexit entry for XDP programs as a template (against
+  // xdp_template): cfg.track has PWRU_TRACK_XDP.
+  bool xdp_exit = false;
   // Output flags (bpf/pwru_outflags.bpf.h): their rodata, and the tunnel
   // filter slots' code (spliced when ocfg.filter_tunnel; an empty slot
   // accepts).
@@ -72,7 +75,9 @@ struct ProgramOptions {
 };
 
 // The fentry entries (ProgramOptions::tc_template / xdp_template).
-enum class FentryKind { kTc, kXdp };
+// kXdpExit: the fexit entry on XDP programs (PWRU_TRACK_XDP), which
+// emits no events.
+enum class FentryKind { kTc, kXdp, kXdpExit };
 
 // The clone/copy tracking programs (kprobe backends).
 enum class TrackProg { kCopy, kCloneEntry, kCloneReturn };

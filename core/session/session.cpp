@@ -784,7 +784,11 @@ int run(const config::Options& opts) {
   po.cfg.output_tuple = any_sink_wants("output-tuple", opts.output_tuple);
   po.cfg.output_caller = want_caller && choice.kind != attach::BackendKind::kTracepoint;
   po.cfg.output_stack = opts.output_stack;
-  po.cfg.track = (track_skb ? PWRU_TRACK_SKB : 0) | (track_stack ? PWRU_TRACK_STACK : 0);
+  // --filter-track-skb follows a matched XDP buffer into its skb when XDP
+  // programs are traced (fexit on each; bpf/pwru.bpf.c "XDP to skb").
+  const bool track_xdp = track_skb && tracer && tracer->count(bpf::FentryKind::kXdp) > 0;
+  po.cfg.track = (track_skb ? PWRU_TRACK_SKB : 0) | (track_stack ? PWRU_TRACK_STACK : 0) |
+                 (track_xdp ? PWRU_TRACK_XDP : 0);
   // by-stackid tells task stacks from interrupt stacks by THREAD_SIZE:
   // 16 KiB on x86-64, 32 KiB with KASAN.
   po.cfg.stack_shift = btf->has_func("kasan_check_range") ? 15 : 14;
@@ -809,6 +813,7 @@ int run(const config::Options& opts) {
   if (tracer) {
     po.tc_template = tracer->template_target(bpf::FentryKind::kTc);
     po.xdp_template = tracer->template_target(bpf::FentryKind::kXdp);
+    po.xdp_exit = track_xdp;
   }
   auto prog = bpf::CoreProgram::load(po);
 
@@ -831,7 +836,7 @@ int run(const config::Options& opts) {
     const auto first = static_cast<uint32_t>(probes.size());
     auto more = tracer->probes();
     probes.insert(probes.end(), more.begin(), more.end());
-    tracer->attach(*prog, first);
+    tracer->attach(*prog, first, track_xdp);
     spdlog::debug("attached fentry to {} tc and {} XDP programs", tracer->count(bpf::FentryKind::kTc),
                   tracer->count(bpf::FentryKind::kXdp));
   }
