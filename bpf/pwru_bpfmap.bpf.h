@@ -69,14 +69,15 @@ static __always_inline __u64 bpfmap_addr(void *m)
  * same kernel functions (the tracking maps are LRU hashes, whose inlined
  * lookup calls __htab_map_lookup_elem), e.g. from the raw tracepoints that
  * end an skb's tracking on the same stack; those are not the traced
- * programs' map operations. */
+ * programs' map operations. Every map of pwru's object belongs in this list. */
 static __always_inline bool bpfmap_is_own(__u64 map)
 {
 	return map == bpfmap_addr(&pwru_track_skb) || map == bpfmap_addr(&pwru_stack_skb) ||
 	       map == bpfmap_addr(&pwru_skb_stack) || map == bpfmap_addr(&pwru_clone_stash) ||
 	       map == bpfmap_addr(&pwru_bpfmap_stash) || map == bpfmap_addr(&pwru_bpfmap_scratch) ||
 	       map == bpfmap_addr(&pwru_pkt) || map == bpfmap_addr(&pwru_inner_pkt) ||
-	       map == bpfmap_addr(&pwru_lost) || map == bpfmap_addr(&pwru_events);
+	       map == bpfmap_addr(&pwru_lost) || map == bpfmap_addr(&pwru_events) ||
+	       map == bpfmap_addr(&pwru_xdp_dhs) || map == bpfmap_addr(&pwru_xdp_hit);
 }
 
 /* Up to PWRU_BPFMAP_DATA bytes of `size` at `src`. */
