@@ -464,6 +464,11 @@ static __always_inline void count_lost(void)
  * entry probe, so the drop or consume event itself is still traced.
  *
  * Clones and copies (kprobe backends; no tracepoint sees them):
+ *   - a copy of an skb for an XDP program (veth's native XDP, generic XDP):
+ *     skb_pp_cow_data(pool, pskb, headroom) (Linux 6.8+) and, before it,
+ *     veth_convert_skb_to_xdp_buff(rq, xdp, pskb) (6.2-6.7, where it is not
+ *     inlined): when *pskb is tracked at entry and the function succeeds,
+ *     *pskb at return (the copy) is tracked;
  *   - skb_copy_header(new, old) (skb_copy, pskb_copy, skb_copy_expand) and
  *     skb_morph(dst, src) take both skbs: track the new one at entry;
  *   - skb_clone(skb) returns the clone: the entry stashes {skb->head,
@@ -476,7 +481,7 @@ static __always_inline void count_lost(void)
  * may rewrite a packet before the stack builds an skb of it, and veth
  * copies an skb into a new one (a new address) to run XDP on it. The
  * fentry entry of a traced XDP program notes, per CPU, the buffer that
- * matched (or whose data_hard_start is already followed); the program's
+ * matched the filters (an XDP buffer is only ever judged by them); the program's
  * fexit entry, when the verdict hands the buffer on (XDP_PASS or
  * XDP_REDIRECT), puts its data_hard_start into pwru_xdp_dhs. The first skb
  * whose head is that address is tracked (and the entry dropped: an skb
@@ -537,6 +542,16 @@ struct {
 	__type(value, __u64);
 } pwru_xdp_hit SEC(".maps");
 
+/* A tracked skb being copied for an XDP program: pid_tgid -> the struct
+ * sk_buff ** argument of skb_pp_cow_data / veth_convert_skb_to_xdp_buff,
+ * from its entry to its return. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PWRU_TRACK_CLONES);
+	__type(key, __u64);
+	__type(value, __u64);
+} pwru_veth_stash SEC(".maps");
+
 struct pwru_clone_key {
 	__u64 head;
 	__u64 pid_tgid;
@@ -572,17 +587,24 @@ static __always_inline __u32 track_lookup(struct sk_buff *skb)
 {
 	__u64 key = (__u64)skb;
 	__u64 sid;
+	bool by_xdp = false;
 
-	if ((CFG.track & PWRU_TRACK_SKB) && bpf_map_lookup_elem(&pwru_track_skb, &key))
-		return TRACK_BY_SKB;
+	/* A noted XDP buffer is used up by the first skb built on it, also
+	 * when that skb is already tracked by address (a copy tracked at
+	 * skb_copy_header, e.g. veth's on 6.1): a note left behind would
+	 * match whatever packet the page carries next. */
 	if (CFG.track & PWRU_TRACK_XDP) {
 		__u64 head = (__u64)BPF_CORE_READ(skb, head);
 
 		if (head && bpf_map_lookup_elem(&pwru_xdp_dhs, &head)) {
 			bpf_map_delete_elem(&pwru_xdp_dhs, &head);
-			return TRACK_BY_XDP;
+			by_xdp = true;
 		}
 	}
+	if ((CFG.track & PWRU_TRACK_SKB) && bpf_map_lookup_elem(&pwru_track_skb, &key))
+		return TRACK_BY_SKB;
+	if (by_xdp)
+		return TRACK_BY_XDP;
 	if (CFG.track & PWRU_TRACK_STACK) {
 		sid = pwru_stack_id();
 		if (bpf_map_lookup_elem(&pwru_stack_skb, &sid))
@@ -1016,31 +1038,23 @@ static __always_inline int handle_xdp(void *ctx, struct xdp_buff *xdp, __u32 pro
 	unsigned char *data, *data_end;
 	__u32 slot = PWRU_PKT_SLOT_XDP;
 	__u32 netns = 0;
-	bool tracked = false;
 	__s64 len;
 
 	if (!xdp)
 		return 0;
-	/* A buffer whose data_hard_start is followed (an XDP buffer passed
-	 * on by an XDP program earlier, e.g. redirected) skips the filters. */
-	if (CFG.track & PWRU_TRACK_XDP) {
-		__u64 dhs = (__u64)BPF_CORE_READ(xdp, data_hard_start);
-
-		tracked = dhs && bpf_map_lookup_elem(&pwru_xdp_dhs, &dhs);
-	}
 	dev = BPF_CORE_READ(xdp, rxq, dev);
 	if (CFG.filter_netns) {
 		netns = dev ? dev_netns(dev) : 0;
-		if (netns != CFG.netns && !tracked)
+		if (netns != CFG.netns)
 			return 0;
 	}
 	if (CFG.filter_ifindex) {
-		if ((!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex) && !tracked)
+		if (!dev || BPF_CORE_READ(dev, ifindex) != CFG.ifindex)
 			return 0;
 	}
 	/* --filter-xdp-expr (pwru_outflags.bpf.h), before the bytes are
 	 * copied. */
-	if (!tracked && !pwru_outflags_filter_xdp(xdp))
+	if (!pwru_outflags_filter_xdp(xdp))
 		return 0;
 	data = BPF_CORE_READ(xdp, data);
 	data_end = BPF_CORE_READ(xdp, data_end);
@@ -1060,7 +1074,7 @@ static __always_inline int handle_xdp(void *ctx, struct xdp_buff *xdp, __u32 pro
 		if (n <= PWRU_PKT_BUF && bpf_probe_read_kernel(pkt->data, n, data) == 0)
 			cap.caplen = n;
 	}
-	if (CFG.filter_pcap && pkt && !tracked) {
+	if (CFG.filter_pcap && pkt) {
 		if (!pwru_pcap_l2(pkt->data, cap.caplen, cap.wirelen))
 			return 0;
 	}
@@ -1247,6 +1261,38 @@ static __always_inline int track_clone_return(struct pt_regs *ctx)
 	return 0;
 }
 
+/* `pskb`: the struct sk_buff ** argument. */
+static __always_inline int track_xdp_copy_entry(__u64 pskb)
+{
+	__u64 skb = 0;
+	__u64 id;
+
+	if (!pskb || bpf_probe_read_kernel(&skb, sizeof(skb), (void *)pskb) || !skb ||
+	    !bpf_map_lookup_elem(&pwru_track_skb, &skb))
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&pwru_veth_stash, &id, &pskb, PWRU_BPF_ANY);
+	return 0;
+}
+
+static __always_inline int track_xdp_copy_return(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *pskb = bpf_map_lookup_elem(&pwru_veth_stash, &id);
+	__u64 where, skb = 0;
+
+	if (!pskb)
+		return 0;
+	where = *pskb;
+	bpf_map_delete_elem(&pwru_veth_stash, &id);
+	/* 0: converted (into a copy or in place); the skb is gone otherwise. */
+	if ((int)PT_REGS_RC(ctx) != 0)
+		return 0;
+	if (!bpf_probe_read_kernel(&skb, sizeof(skb), (void *)where) && skb)
+		track_add(skb);
+	return 0;
+}
+
 /* --filter-non-skb-funcs (kprobe backends): a function without an skb is
  * traced for the skb its stack carries (by-stackid). The cookie is the
  * probe id, as for the skb entries; packet slot 0 (no other entry uses
@@ -1283,6 +1329,21 @@ static __always_inline int handle_stack_kprobe(struct pt_regs *ctx)
 	int pwru_track_cloned_##SUFFIX(struct pt_regs *ctx)                      \
 	{                                                                        \
 		return track_clone_return(ctx);                                  \
+	}                                                                        \
+	SEC(SEC_NAME)                                                            \
+	int pwru_track_xcopy2_##SUFFIX(struct pt_regs *ctx)                      \
+	{                                                                        \
+		return track_xdp_copy_entry(PT_REGS_PARM2(ctx));                 \
+	}                                                                        \
+	SEC(SEC_NAME)                                                            \
+	int pwru_track_xcopy3_##SUFFIX(struct pt_regs *ctx)                      \
+	{                                                                        \
+		return track_xdp_copy_entry(PT_REGS_PARM3(ctx));                 \
+	}                                                                        \
+	SEC(SEC_NAME)                                                            \
+	int pwru_track_xcopied_##SUFFIX(struct pt_regs *ctx)                     \
+	{                                                                        \
+		return track_xdp_copy_return(ctx);                               \
 	}                                                                        \
 	SEC(SEC_NAME)                                                            \
 	int pwru_stack_##SUFFIX(struct pt_regs *ctx)                             \

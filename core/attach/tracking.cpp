@@ -66,6 +66,9 @@ const char* prog_label(bpf::TrackProg p) {
     case bpf::TrackProg::kCopy: return "copies";
     case bpf::TrackProg::kCloneEntry:
     case bpf::TrackProg::kCloneReturn: return "clones";
+    case bpf::TrackProg::kXdpCopyArg2:
+    case bpf::TrackProg::kXdpCopyArg3:
+    case bpf::TrackProg::kXdpCopyReturn: return "XDP copies";
   }
   return "?";
 }
@@ -105,6 +108,13 @@ TrackingPlan plan_tracking(const TrackingRequest& req) {
         {"skb_morph", bpf::TrackProg::kCopy, false},
         {"skb_clone", bpf::TrackProg::kCloneEntry, false},
         {"skb_clone", bpf::TrackProg::kCloneReturn, true},
+        // Copies of an skb for an XDP program (veth's native XDP, generic
+        // XDP): skb_pp_cow_data on Linux 6.8+, veth's own function on
+        // 6.2-6.7 (a module, maybe not loaded; inlined on later kernels).
+        {"skb_pp_cow_data", bpf::TrackProg::kXdpCopyArg2, false, true},
+        {"skb_pp_cow_data", bpf::TrackProg::kXdpCopyReturn, true, true},
+        {"veth_convert_skb_to_xdp_buff", bpf::TrackProg::kXdpCopyArg3, false, true},
+        {"veth_convert_skb_to_xdp_buff", bpf::TrackProg::kXdpCopyReturn, true, true},
     };
   }
   return plan;
@@ -159,6 +169,11 @@ void Tracker::attach(const bpf::CoreProgram& prog) {
       } else {
         why = std::string(c.retprobe ? "kretprobe" : "kprobe") + ": " + errno_text(pfd);
       }
+    }
+    if (c.optional) {
+      spdlog::debug("skb tracking: {} made by {} are not followed ({} {}: {})", prog_label(c.prog), c.func,
+                    c.retprobe ? "return of" : "entry of", c.func, why);
+      continue;
     }
     spdlog::warn("skb tracking: {} made by {} are not followed ({} {}: {})", prog_label(c.prog), c.func,
                  c.retprobe ? "return of" : "entry of", c.func, why);

@@ -60,6 +60,9 @@ struct KprobePoint {
   std::string func;
   bpf::TrackProg prog;
   bool retprobe = false;
+  // A function that may be missing (a module not loaded, an older kernel):
+  // then it is skipped with a debug line, not a warning.
+  bool optional = false;
   bool operator==(const KprobePoint&) const = default;
 };
 

@@ -235,10 +235,12 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   bpf_program__set_autoload(skel->progs.pwru_untrack_tp2, po.want_untrack);
   bpf_program__set_autoload(skel->progs.pwru_untrack_slab, po.want_untrack);
   bpf_program* clones_kp[] = {skel->progs.pwru_track_copy_kprobe, skel->progs.pwru_track_clone_kprobe,
-                              skel->progs.pwru_track_cloned_kprobe};
+                              skel->progs.pwru_track_cloned_kprobe, skel->progs.pwru_track_xcopy2_kprobe,
+                              skel->progs.pwru_track_xcopy3_kprobe, skel->progs.pwru_track_xcopied_kprobe};
   for (auto* p : clones_kp) bpf_program__set_autoload(p, po.want_track_clones && po.want_kprobe);
   bpf_program* clones_km[] = {skel->progs.pwru_track_copy_kmulti, skel->progs.pwru_track_clone_kmulti,
-                              skel->progs.pwru_track_cloned_kmulti};
+                              skel->progs.pwru_track_cloned_kmulti, skel->progs.pwru_track_xcopy2_kmulti,
+                              skel->progs.pwru_track_xcopy3_kmulti, skel->progs.pwru_track_xcopied_kmulti};
   for (auto* p : clones_km) bpf_program__set_autoload(p, po.want_track_clones && po.want_kprobe_multi);
   bpf_program__set_autoload(skel->progs.pwru_stack_kprobe, po.want_non_skb && po.want_kprobe);
   bpf_program__set_autoload(skel->progs.pwru_stack_kmulti, po.want_non_skb && po.want_kprobe_multi);
@@ -251,6 +253,7 @@ std::unique_ptr<CoreProgram> CoreProgram::load(const ProgramOptions& po) {
   if (!(po.cfg.track & PWRU_TRACK_SKB)) {
     bpf_map__set_max_entries(skel->maps.pwru_track_skb, 1);
     bpf_map__set_max_entries(skel->maps.pwru_clone_stash, 1);
+    bpf_map__set_max_entries(skel->maps.pwru_veth_stash, 1);
   }
   if (!(po.cfg.track & PWRU_TRACK_STACK)) {
     bpf_map__set_max_entries(skel->maps.pwru_stack_skb, 1);
@@ -407,6 +410,13 @@ int CoreProgram::track_fd(TrackProg which, bool multi) const {
       return bpf_program__fd(multi ? skel_->progs.pwru_track_clone_kmulti : skel_->progs.pwru_track_clone_kprobe);
     case TrackProg::kCloneReturn:
       return bpf_program__fd(multi ? skel_->progs.pwru_track_cloned_kmulti : skel_->progs.pwru_track_cloned_kprobe);
+    case TrackProg::kXdpCopyArg2:
+      return bpf_program__fd(multi ? skel_->progs.pwru_track_xcopy2_kmulti : skel_->progs.pwru_track_xcopy2_kprobe);
+    case TrackProg::kXdpCopyArg3:
+      return bpf_program__fd(multi ? skel_->progs.pwru_track_xcopy3_kmulti : skel_->progs.pwru_track_xcopy3_kprobe);
+    case TrackProg::kXdpCopyReturn:
+      return bpf_program__fd(multi ? skel_->progs.pwru_track_xcopied_kmulti
+                                   : skel_->progs.pwru_track_xcopied_kprobe);
   }
   return -1;
 }

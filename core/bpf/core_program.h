@@ -80,7 +80,9 @@ struct ProgramOptions {
 enum class FentryKind { kTc, kXdp, kXdpExit };
 
 // The clone/copy tracking programs (kprobe backends).
-enum class TrackProg { kCopy, kCloneEntry, kCloneReturn };
+// kXdpCopyArg2/3: entry of a function copying an skb for XDP whose struct
+// sk_buff ** is argument 2 / 3; kXdpCopyReturn: its return.
+enum class TrackProg { kCopy, kCloneEntry, kCloneReturn, kXdpCopyArg2, kXdpCopyArg3, kXdpCopyReturn };
 
 // A program as the kernel got it, kept to load variants of it later.
 struct CapturedProgram {

@@ -93,7 +93,13 @@ TEST(TrackingPlan, KprobeBackendsFollowClonesAndCopies) {
     EXPECT_EQ(p.clones, (std::vector<KprobePoint>{{"skb_copy_header", bpf::TrackProg::kCopy, false},
                                                    {"skb_morph", bpf::TrackProg::kCopy, false},
                                                    {"skb_clone", bpf::TrackProg::kCloneEntry, false},
-                                                   {"skb_clone", bpf::TrackProg::kCloneReturn, true}}));
+                                                   {"skb_clone", bpf::TrackProg::kCloneReturn, true},
+                                                   {"skb_pp_cow_data", bpf::TrackProg::kXdpCopyArg2, false, true},
+                                                   {"skb_pp_cow_data", bpf::TrackProg::kXdpCopyReturn, true, true},
+                                                   {"veth_convert_skb_to_xdp_buff", bpf::TrackProg::kXdpCopyArg3,
+                                                    false, true},
+                                                   {"veth_convert_skb_to_xdp_buff", bpf::TrackProg::kXdpCopyReturn,
+                                                    true, true}}));
   }
   // By stack id only: a clone runs on its original's stack, no clone probes.
   EXPECT_TRUE(plan_tracking(request(BackendKind::kKprobe, false, true, &probes)).clones.empty());
