@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "kernel/bpf_progs.h"
 #include "util/error.h"
 #include "util/fd.h"
 
@@ -36,27 +37,13 @@ HelperScan scan_bpf_helpers(const Kallsyms& syms) {
     throw Error("--filter-track-bpf-helpers: /proc/kallsyms has no __bpf_call_base (the address helper calls "
                 "are relative to)");
   HelperScan scan;
-  uint32_t id = 0;
-  for (;;) {
-    if (bpf_prog_get_next_id(id, &id) != 0) {
-      if (errno == ENOENT) break;
-      throw Error(sys_error("listing loaded BPF programs (BPF_PROG_GET_NEXT_ID)"));
-    }
-    UniqueFd fd(bpf_prog_get_fd_by_id(id));
-    if (!fd) {
-      if (errno == ENOENT) continue;  // unloaded since it was listed
-      throw Error(sys_error("opening BPF program " + std::to_string(id)));
-    }
-    bpf_prog_info info{};
-    uint32_t len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0)
-      throw Error(sys_error("reading the info of BPF program " + std::to_string(id)));
-    if (info.xlated_prog_len == 0) continue;
+  for_each_bpf_prog([&](uint32_t id, UniqueFd& fd, const bpf_prog_info& info) {
+    if (info.xlated_prog_len == 0) return;
     std::vector<bpf_insn> insns(info.xlated_prog_len / sizeof(bpf_insn));
     bpf_prog_info full{};
     full.xlated_prog_len = static_cast<uint32_t>(insns.size() * sizeof(bpf_insn));
     full.xlated_prog_insns = reinterpret_cast<uintptr_t>(insns.data());
-    len = sizeof(full);
+    uint32_t len = sizeof(full);
     if (bpf_obj_get_info_by_fd(fd.get(), &full, &len) != 0)
       throw Error(sys_error("reading the instructions of BPF program " + std::to_string(id)));
     // The kernel reports the length it has; it copies at most what we asked.
@@ -73,7 +60,7 @@ HelperScan scan_bpf_helpers(const Kallsyms& syms) {
       }
       scan.names.emplace(name);
     }
-  }
+  });
   return scan;
 }
 

@@ -45,8 +45,7 @@ struct BtfDeleter {
 
 }  // namespace
 
-std::vector<BpfProg> list_bpf_progs(bpf_prog_type type, const std::function<void(const std::string&)>& skipped) {
-  std::vector<BpfProg> out;
+void for_each_bpf_prog(const std::function<void(uint32_t id, UniqueFd& fd, const bpf_prog_info& info)>& fn) {
   uint32_t id = 0;
   for (;;) {
     if (bpf_prog_get_next_id(id, &id) != 0) {
@@ -62,11 +61,18 @@ std::vector<BpfProg> list_bpf_progs(bpf_prog_type type, const std::function<void
     uint32_t len = sizeof(info);
     if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0)
       throw Error(sys_error("reading the info of BPF program " + std::to_string(id)));
-    if (info.type != static_cast<uint32_t>(type)) continue;
+    fn(id, fd, info);
+  }
+}
+
+std::vector<BpfProg> list_bpf_progs(bpf_prog_type type, const std::function<void(const std::string&)>& skipped) {
+  std::vector<BpfProg> out;
+  for_each_bpf_prog([&](uint32_t id, UniqueFd& fd, const bpf_prog_info& info) {
+    if (info.type != static_cast<uint32_t>(type)) return;
     BpfProgFacts facts{id, info.type, info.name, info.btf_id, info.nr_func_info, info.jited_prog_len != 0};
     if (std::string why = untraceable_reason(facts); !why.empty()) {
       skipped(describe(facts) + ": " + why);
-      continue;
+      return;
     }
     // Second pass: the first func info record (the entry function) and
     // the JITed entry's address.
@@ -79,25 +85,25 @@ std::vector<BpfProg> list_bpf_progs(bpf_prog_type type, const std::function<void
     full.func_info = reinterpret_cast<uintptr_t>(finfo.data());
     full.nr_jited_ksyms = info.nr_jited_ksyms;
     full.jited_ksyms = reinterpret_cast<uintptr_t>(ksyms.data());
-    len = sizeof(full);
+    uint32_t len = sizeof(full);
     if (bpf_obj_get_info_by_fd(fd.get(), &full, &len) != 0)
       throw Error(sys_error("reading the BTF func info of BPF program " + std::to_string(id)));
     if (full.nr_func_info == 0 || rec_size < sizeof(bpf_func_info)) {
       skipped(describe(facts) + ": it has no BTF func info");
-      continue;
+      return;
     }
     bpf_func_info first{};
     std::memcpy(&first, finfo.data(), sizeof(first));
     std::unique_ptr<btf, BtfDeleter> b(btf__load_from_kernel_by_id(info.btf_id));
     if (!b) {
       skipped(describe(facts) + ": " + sys_error("loading its BTF (id " + std::to_string(info.btf_id) + ")"));
-      continue;
+      return;
     }
     const btf_type* t = btf__type_by_id(b.get(), first.type_id);
     const char* fname = t != nullptr ? btf__name_by_offset(b.get(), t->name_off) : nullptr;
     if (t == nullptr || btf_kind(t) != BTF_KIND_FUNC || fname == nullptr || *fname == '\0') {
       skipped(describe(facts) + ": its BTF names no entry function");
-      continue;
+      return;
     }
     BpfProg p;
     p.id = id;
@@ -107,7 +113,7 @@ std::vector<BpfProg> list_bpf_progs(bpf_prog_type type, const std::function<void
     p.symbol = bpf_prog_symbol(info.tag, p.entry);
     p.addr = full.nr_jited_ksyms > 0 && !ksyms.empty() ? ksyms[0] : 0;
     out.push_back(std::move(p));
-  }
+  });
   return out;
 }
 

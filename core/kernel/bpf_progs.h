@@ -49,6 +49,12 @@ struct BpfProgFacts {
 // JITed code (the trampoline patches it).
 std::string untraceable_reason(const BpfProgFacts& f);
 
+// Calls `fn(id, fd, info)` for every loaded BPF program (BPF_PROG_GET_NEXT_ID),
+// open and with its bpf_prog_info read (`fd` may be moved from to keep the
+// program). A program unloaded meanwhile is skipped; anything else the
+// kernel refuses throws pwru::Error.
+void for_each_bpf_prog(const std::function<void(uint32_t id, UniqueFd& fd, const bpf_prog_info& info)>& fn);
+
 // Every loaded program of `type` (BPF_PROG_TYPE_SCHED_CLS or _XDP) that
 // can be traced, with an fd held (so it cannot go away until released).
 // Programs that disappear while listed, and those without BTF or JITed
