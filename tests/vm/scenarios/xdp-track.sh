@@ -10,9 +10,9 @@
 #    kernel functions after it show the rewritten tuple 198.51.100.1->203.0.113.10 (each
 #    echo request's); the echo replies (new skbs) never show up;
 # 2. without it: the rewritten tuple never shows up (the filter alone cannot see it);
-# 3. kprobe backends on 6.2+: --filter-track-skb alone follows veth's copy of the skb for
-#    the XDP program (skb_pp_cow_data's return; cilium/pwru hooks
-#    veth_convert_skb_to_xdp_buff, which 6.12 inlines).
+# 3. kprobe backends: --filter-track-skb alone follows veth's copy of the skb for the XDP
+#    program (6.12: skb_pp_cow_data's return; cilium/pwru hooks veth_convert_skb_to_xdp_buff,
+#    which 6.12 inlines; 6.1: skb_copy_header).
 . /vm/lib.sh
 vm_topology 198.51.100.1 198.51.100.10
 obj=/vm/progs/xdpnat.bpf.o
@@ -70,19 +70,19 @@ n2=$(grep -cE -- "$xdpre" "$VM_PWRU_OUT")
 [ "$n2" -ge 2 ] || vm_fail "without --filter-track-skb: expected 2 (xdp) events, got $n2"
 vm_expect_none "$post" 'the rewritten tuple without --filter-track-skb'
 # 3. Kprobe backends, without --filter-trace-xdp: veth's copy of the skb for its XDP
-#    program (skb_pp_cow_data on 6.8+, veth_convert_skb_to_xdp_buff on 6.2-6.7) is
-#    followed from that function's return, so the rewritten tuple shows up again. 6.1 has
-#    neither (veth makes the copy inline there): nothing to check.
+#    program is followed from the function that makes it (skb_pp_cow_data's return on
+#    6.8+, veth_convert_skb_to_xdp_buff's on 6.2-6.7; on 6.1 veth copies inline and its
+#    skb_copy_header(copy, skb) is seen by the clone/copy tracking), so the rewritten
+#    tuple shows up again.
 extra=""
 case $(uname -r) in
-6.1.*) veth_copy_fn=0 ;;
+6.1.*) ;;
 *)
-	veth_copy_fn=1
 	grep -qE ' (skb_pp_cow_data|veth_convert_skb_to_xdp_buff)( |$)' /proc/kallsyms ||
 		vm_fail "Linux $(uname -r) has neither skb_pp_cow_data nor veth_convert_skb_to_xdp_buff in kallsyms"
 	;;
 esac
-if [ "$VM_BACKEND" != tracepoint ] && [ "$veth_copy_fn" = 1 ]; then
+if [ "$VM_BACKEND" != tracepoint ]; then
 	vm_pwru_start --filter-track-skb 'icmp and dst host 198.51.100.10'
 	vm_ping "$VM_NSC" 198.51.100.10 2 "$VM_DEVC" || true
 	sleep 0.5
