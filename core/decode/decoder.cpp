@@ -10,6 +10,17 @@
 
 namespace pwru::decode {
 
+namespace {
+// A kernel name of N bytes (task comm, map name), not always NUL-ended,
+// into the slot's N + 1 byte string; returns it.
+template <size_t N>
+const char* kernel_name(char (&dst)[N + 1], const char (&src)[N]) {
+  std::memcpy(dst, src, N);
+  dst[N] = '\0';
+  return dst;
+}
+}  // namespace
+
 Decoder::Decoder(const std::vector<attach::Probe>& probes,
                  const std::map<uint64_t, std::string>& reasons, int64_t mono_to_wall_ns)
     : probes_(probes), reasons_(reasons.begin(), reasons.end()), mono_to_wall_(mono_to_wall_ns) {}
@@ -35,10 +46,7 @@ bool Decoder::decode(const void* data, size_t size, EventSlot& slot) {
   ev.wall_ns = static_cast<uint64_t>(static_cast<int64_t>(k.ts) + mono_to_wall_);
   ev.cpu = k.cpu;
   ev.pid = k.pid;
-  static_assert(sizeof(k.comm) == 16 && sizeof(slot.comm) == 17);
-  std::memcpy(slot.comm, k.comm, sizeof(k.comm));
-  slot.comm[16] = '\0';
-  ev.comm = slot.comm;
+  ev.comm = kernel_name(slot.comm, k.comm);
   ev.process = procs_.get(k.pid, slot.comm).c_str();
   ev.probe_id = k.probe_id;
   ev.probe_kind = probe.kind;
@@ -130,10 +138,7 @@ void Decoder::decode_bpfmap(const uint8_t* rec, size_t size, EventSlot& slot) {
   ev.bpfmap_id = m.map_id;
   ev.bpfmap_key_size = m.key_size;
   ev.bpfmap_value_size = m.value_size;
-  static_assert(sizeof(m.map_name) == 16 && sizeof(slot.bpfmap_name) == 17);
-  std::memcpy(slot.bpfmap_name, m.map_name, sizeof(m.map_name));
-  slot.bpfmap_name[16] = '\0';
-  ev.bpfmap_name = slot.bpfmap_name;
+  ev.bpfmap_name = kernel_name(slot.bpfmap_name, m.map_name);
   ev.bpfmap_key_len = (m.flags & PWRU_KBPFMAP_KEY) ? std::min<uint32_t>(m.key_size, PWRU_BPFMAP_DATA) : 0;
   ev.bpfmap_value_len = (m.flags & PWRU_KBPFMAP_VALUE) ? std::min<uint32_t>(m.value_size, PWRU_BPFMAP_DATA) : 0;
   std::memcpy(slot.bpfmap_key, m.key, ev.bpfmap_key_len);
